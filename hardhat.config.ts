@@ -51,6 +51,7 @@ export default defineConfig({
   test: {
     mocha: { timeout: 120_000 },
     solidity: {
+      fsPermissions: { readFile: ["test/vectors/merkle.json"] },
       fuzz: { runs: deep ? 10_000 : 256, seed: "0x8a5e" },
       invariant: deep ? { runs: 64, depth: 500 } : { runs: 16, depth: 64 },
     },

@@ -74,10 +74,9 @@ contract SettlementRegistry is ISettlementRegistry, AccessControl, Pausable {
         string calldata uri
     ) external onlyRole(SETTLER_ROLE) whenNotPaused {
         uint256 latest = latestBatchId;
-        require(batchId > latest, BatchAlreadyPosted(batchId));
-        // Cannot overflow: `latest < batchId <= type(uint256).max`.
-        unchecked {
-            require(batchId == latest + 1, BatchIdNotNext(batchId, latest + 1));
+        if (batchId != latest + 1) {
+            if (batchId != 0 && batchId <= latest) revert BatchAlreadyPosted(batchId);
+            revert BatchIdNotNext(batchId, latest + 1);
         }
         require(root != bytes32(0), ZeroRoot());
         require(receiptCount != 0, EmptyBatch());

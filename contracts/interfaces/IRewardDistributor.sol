@@ -20,16 +20,14 @@ interface IRewardDistributor {
     /// @notice The timelock for new roots changed.
     event TimelockSet(uint256 previous, uint256 current);
 
-    /// @notice `amount` was paid to `account`, whose claimed total is now `cumulativeAmount`.
-    event Claimed(address indexed account, uint256 amount, uint256 cumulativeAmount);
+    /// @notice `amount` was paid to `account`; `claimed(account)` is the running total. The event carries
+    /// only the amount to keep a first claim under 95k gas (the indexer sums amounts per account).
+    event Claimed(address indexed account, uint256 amount);
 
     /* ERRORS */
 
     /// @notice An address parameter was the zero address.
     error ZeroAddress();
-
-    /// @notice An amount was zero where a positive amount is required.
-    error ZeroAmount();
 
     /// @notice A root was the zero value.
     error ZeroRoot();
@@ -48,9 +46,6 @@ interface IRewardDistributor {
 
     /// @notice The cumulative amount is not above what the account already claimed.
     error NothingToClaim(address account, uint256 cumulativeAmount, uint256 claimed);
-
-    /// @notice The claim would pay out more than the distributor was funded with and still holds.
-    error ClaimExceedsFunding(uint256 amount, uint256 balance);
 
     /* FUNCTIONS */
 
