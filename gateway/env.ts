@@ -1,0 +1,66 @@
+import { getAddress, isAddress, isHex } from "viem";
+import { z } from "zod";
+
+const bigintString = z
+  .string()
+  .regex(/^\d+$/, "expected a non-negative integer (base units)")
+  .transform((s) => BigInt(s));
+
+/** Every setting of the gateway process. Nothing else reads `process.env`. */
+export const gatewayEnvSchema = z.object({
+  HOST: z.string().default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
+  /** A Postgres URL; when unset the gateway keeps its data in embedded PGlite under BASIS_DATA_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  BASIS_DATA_DIR: z.string().default(".basis/gateway"),
+  /** Any OpenAI-compatible server (vLLM, llama.cpp, Ollama…) the gateway serves from itself. */
+  BASIS_UPSTREAM_URL: z.string().url().optional(),
+  BASIS_UPSTREAM_API_KEY: z.string().optional(),
+  /** `basis-default=llama-3.1-8b,basis-small=…`: network model id → upstream model name (default: the same). */
+  BASIS_UPSTREAM_MODELS: z
+    .string()
+    .default("")
+    .transform((s, ctx) => {
+      const map: Record<string, string> = {};
+      for (const pair of s.split(",").filter(Boolean)) {
+        const [from, to] = pair.split("=");
+        if (!from || !to) ctx.addIssue({ code: "custom", message: `bad pair '${pair}', expected model=upstreamModel` });
+        else map[from.trim()] = to.trim();
+      }
+      return map;
+    }),
+  BASIS_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Server secret for API key hashes (HMAC pepper); at least 32 characters. */
+  BASIS_KEY_PEPPER: z.string().min(32, "must be at least 32 characters"),
+  /** The attester's private key: signs receipts (EIP-191) and withdrawal vouchers (EIP-712). */
+  BASIS_ATTESTER_KEY: z.string().refine((k) => isHex(k) && k.length === 66, "expected a 0x-prefixed 32-byte hex key"),
+  BASIS_PROMPT_PRICE: bigintString.optional(),
+  BASIS_COMPLETION_PRICE: bigintString.optional(),
+  BASIS_REWARD_BPS: z.coerce.number().int().min(0).max(10_000).default(7_000),
+  BASIS_RATE_LIMIT_RPM: z.coerce.number().int().positive().default(1_200),
+  BASIS_RATE_LIMIT_TPM: z.coerce.number().int().positive().default(2_000_000),
+  BASIS_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /** Chain the contracts live on, and its deployment (deployments/<chainId>.json), for launch-status. */
+  BASIS_CHAIN_ID: z.coerce.number().int().positive().default(31_337),
+  BASIS_TREASURY: z
+    .string()
+    .refine(isAddress, "expected an address")
+    .transform((a) => getAddress(a))
+    .optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+/** The validated settings. */
+export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
+
+/**
+ * Parses the settings once at start. On a bad setting, prints every offending variable (never its
+ * value: some are secrets) and exits 1.
+ */
+export function parseGatewayEnv(source: Record<string, string | undefined> = process.env): GatewayEnv {
+  const parsed = gatewayEnvSchema.safeParse(source);
+  if (parsed.success) return parsed.data;
+  console.error("Invalid gateway settings:");
+  for (const issue of parsed.error.issues) console.error(`  ${issue.path.join(".") || "(env)"}: ${issue.message}`);
+  process.exit(1);
+}

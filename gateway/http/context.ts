@@ -1,0 +1,28 @@
+import type { Hex } from "viem";
+import type { Sessions } from "../account/sessions.js";
+import type { ApiKeys } from "../auth/apiKeys.js";
+import type { JobDeps } from "../jobs/deps.js";
+import type { Idempotency } from "../ledger/idempotency.js";
+
+/** Per-request variables set by the middlewares. */
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    /** The authenticated account (lowercase address). */
+    account: Hex;
+    apiKeyId: string | null;
+  };
+};
+
+/** What the HTTP layer needs beyond a job's dependencies. */
+export type HttpDeps = JobDeps & {
+  keys: ApiKeys;
+  idempotency: Idempotency;
+  sessions: Sessions;
+  /** The domain SIWE messages must name; the request's host when unset. */
+  siweDomain?: string;
+  newJobId(): string;
+  bodyLimitBytes: number;
+  /** What `/api/launch-status` reports about the contracts. */
+  launch: { chainId: number; contracts: Record<string, string> | null };
+};

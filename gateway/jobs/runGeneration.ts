@@ -1,0 +1,204 @@
+import type { Hex } from "viem";
+import { chargeFor, holdFor, rewardFor } from "../../protocol/pricing.js";
+import { type FinishReason, type ReceiptCore, sha256Digest } from "../../protocol/receipt.js";
+import type { ModelEntry } from "../catalog.js";
+import { badGateway, budgetExceeded, insufficientCredits, runtimePending } from "../errors.js";
+import { type Backend, BackendUnavailableError, type OutputDelta, type ReportedUsage } from "../routing/backend.js";
+import type { JobDeps } from "./deps.js";
+import { createChoiceMeter } from "./meter.js";
+
+/** A generation job as an endpoint hands it over, after validation and prompt counting. */
+export type GenerationRequest = {
+  jobId: string;
+  account: Hex;
+  apiKeyId: string | null;
+  model: ModelEntry;
+  endpoint: "chat" | "completion";
+  /** The body the backend receives (the gateway sets model, max_tokens and stream itself). */
+  body: Record<string, unknown>;
+  /** The prompt text the gateway counted (digested into the receipt). */
+  promptText: string;
+  promptTokens: number;
+  /** Completion cap per choice. */
+  maxTokens: number;
+  /** Number of choices. */
+  choices: number;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+  /** With `echo`, the prompt each choice starts with (relayed, not billed as output). */
+  echo?: readonly string[];
+};
+
+/** Receives each relayed delta (after metering and capping). Returning a promise applies backpressure. */
+export type DeltaSink = (delta: OutputDelta) => void | Promise<void>;
+
+/** How a generation ended, with everything the endpoint needs for its last bytes. */
+export type GenerationResult = {
+  receiptHash: Hex;
+  finishReasons: ("stop" | "length")[];
+  ended: FinishReason;
+  promptTokens: number;
+  completionTokens: number;
+  charged: bigint;
+  /** Set when the backend failed after the first token: the stream ends with an error event. */
+  error: Error | null;
+};
+
+/**
+ * Runs one metered generation: picks a backend, reserves the worst case, relays and counts the
+ * output, retries another backend if one fails before its first token, then debits what was relayed,
+ * releases the rest and records the receipt (signed off the request path).
+ * @throws ApiError 503 `runtime_pending` when nothing can serve, 402/403 when admission fails.
+ */
+export async function runGeneration(deps: JobDeps, req: GenerationRequest, sink: DeltaSink): Promise<GenerationResult> {
+  const admitted = await admitGeneration(deps, req);
+  return admitted.run(sink);
+}
+
+/** An admitted job: a backend is available and the worst case is held. */
+export type AdmittedGeneration = { run(sink: DeltaSink): Promise<GenerationResult> };
+
+/**
+ * Admission alone, so that a streaming endpoint can still answer 402/403/503 as HTTP errors before
+ * it starts its event stream: picks a backend and reserves the worst case in one atomic step.
+ */
+export async function admitGeneration(deps: JobDeps, req: GenerationRequest): Promise<AdmittedGeneration> {
+  const price = deps.catalog.priceOf(req.model);
+  const tried = new Set<string>();
+  const first = deps.router.pick(req.model.id, tried);
+  if (!first) throw runtimePending(req.model.id);
+
+  if (req.apiKeyId && deps.rateLimits)
+    await deps.rateLimits.tokens(req.apiKeyId, req.promptTokens + req.maxTokens * req.choices);
+  const hold = holdFor(req.promptTokens, req.maxTokens * req.choices, price);
+  const admitted = await deps.ledger.reserve({
+    account: req.account,
+    jobId: req.jobId,
+    amount: hold,
+    apiKeyId: req.apiKeyId,
+    instanceId: deps.instanceId,
+  });
+  if (!admitted.ok) {
+    throw admitted.reason === "budget_exceeded"
+      ? budgetExceeded(admitted.remaining)
+      : insufficientCredits(hold, admitted.available);
+  }
+  return { run: (sink) => relay(deps, req, sink, first, tried) };
+}
+
+async function relay(
+  deps: JobDeps,
+  req: GenerationRequest,
+  sink: DeltaSink,
+  first: Backend,
+  tried: Set<string>,
+): Promise<GenerationResult> {
+  const price = deps.catalog.priceOf(req.model);
+  let backend: Backend | null = first;
+  const startedAt = deps.clock();
+  const tokenizer = deps.tokenizer(req.model.tokenizer);
+  const meters = Array.from({ length: req.choices }, (_, i) =>
+    createChoiceMeter(tokenizer, req.maxTokens, req.echo?.[i]),
+  );
+  let reported: ReportedUsage = { promptTokens: null, completionTokens: null };
+  let relayedAny = false;
+  let failure: Error | null = null;
+  const backendAbort = new AbortController();
+  const onClientAbort = () => backendAbort.abort();
+  req.signal.addEventListener("abort", onClientAbort, { once: true });
+
+  try {
+    while (backend) {
+      try {
+        const job = {
+          jobId: req.jobId,
+          model: req.model.id,
+          endpoint: req.endpoint,
+          body: req.body,
+          signal: backendAbort.signal,
+        };
+        for await (const item of backend.generate(job)) {
+          if ("usage" in item) {
+            reported = item.usage;
+            continue;
+          }
+          const meter = meters[item.index];
+          if (!meter) throw new Error(`backend sent choice ${item.index} of ${req.choices}`);
+          const accepted = meter.accept(item.text);
+          // Null: the choice already reached its cap or finished; nothing more of it is relayed.
+          if (accepted === null) continue;
+          relayedAny = true;
+          await sink({ ...item, text: accepted, finishReason: meter.done() ? "length" : (item.finishReason ?? null) });
+          if (item.finishReason) meter.finish(item.finishReason);
+          if (meters.every((m) => m.done())) break;
+        }
+        break;
+      } catch (error) {
+        if (req.signal.aborted) break;
+        if (!relayedAny && error instanceof BackendUnavailableError) {
+          tried.add(backend.id);
+          backend = deps.router.pick(req.model.id, tried);
+          if (backend) continue;
+          await deps.ledger.release({ jobId: req.jobId });
+          throw badGateway(
+            `Every backend able to serve '${req.model.id}' failed before its first token: ${error.message}`,
+          );
+        }
+        if (!relayedAny) {
+          await deps.ledger.release({ jobId: req.jobId });
+          throw error;
+        }
+        failure = error as Error;
+        break;
+      }
+    }
+  } finally {
+    req.signal.removeEventListener("abort", onClientAbort);
+    backendAbort.abort();
+  }
+
+  const completionTokens = meters.reduce((sum, m) => sum + m.tokens(), 0);
+  const ended: FinishReason = failure
+    ? "failed"
+    : req.signal.aborted && !meters.every((m) => m.done())
+      ? "cancelled"
+      : meters.some((m) => m.finishReason() === "length")
+        ? "length"
+        : "stop";
+  const charged = chargeFor({ promptTokens: req.promptTokens, completionTokens }, price);
+  await deps.ledger.settle({ jobId: req.jobId, charged });
+  const worker = backend?.worker ?? null;
+  const core: ReceiptCore = {
+    version: 1,
+    jobId: req.jobId,
+    model: req.model.id,
+    account: req.account.toLowerCase() as Hex,
+    worker: worker ? (worker.toLowerCase() as Hex) : null,
+    tokenizer: req.model.tokenizer,
+    promptTokens: req.promptTokens,
+    completionTokens,
+    promptPrice: price.promptPrice.toString(),
+    completionPrice: price.completionPrice.toString(),
+    multiplierBps: Number(price.multiplierBps),
+    rewardBps: Number(deps.catalog.rewardBps),
+    charged: charged.toString(),
+    reward: rewardFor(charged, deps.catalog.rewardBps, worker ? "worker" : "gateway").toString(),
+    finishReason: ended,
+    promptDigest: sha256Digest(req.promptText),
+    outputDigest: sha256Digest(meters.map((m) => m.text()).join("")),
+    startedAt: startedAt.toISOString(),
+    completedAt: deps.clock().toISOString(),
+  };
+  const receiptHash = await deps.receipts.record(core, reported);
+  deps.signLater(receiptHash);
+  deps.observeJob?.(core);
+  return {
+    receiptHash,
+    finishReasons: meters.map((m) => m.finishReason() ?? "stop"),
+    ended,
+    promptTokens: req.promptTokens,
+    completionTokens,
+    charged,
+    error: failure,
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * The gateway process: `npm run gateway`. Reads its settings once (gateway/env.ts), opens the store,
+ * releases holds left by a crashed predecessor, and serves the app until SIGINT/SIGTERM.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { serve } from "@hono/node-server";
+import pino from "pino";
+import { loadDeployment } from "../protocol/deployments.js";
+import { createSessions } from "./account/sessions.js";
+import { createApp } from "./app.js";
+import { createApiKeys } from "./auth/apiKeys.js";
+import { createMemoryRateLimits } from "./auth/rateLimits.js";
+import { createCatalog, DEFAULT_PRICES } from "./catalog.js";
+import { parseGatewayEnv } from "./env.js";
+import { createIdempotency } from "./ledger/idempotency.js";
+import { heartbeat, registerInstance, retireInstance } from "./ledger/instances.js";
+import { createLedger } from "./ledger/ledger.js";
+import { getTokenizer } from "./metering/tokenizer.js";
+import { createMetrics } from "./observability/metrics.js";
+import { createReceiptSigner } from "./receipts/signer.js";
+import { createReceiptStore } from "./receipts/store.js";
+import { type Backend, createStaticRouter } from "./routing/backend.js";
+import { createUpstreamBackend } from "./routing/upstream.js";
+import { openDb } from "./store/db.js";
+
+const env = parseGatewayEnv();
+const log = pino({ level: env.LOG_LEVEL, redact: ["authorization", "*.authorization", "key", "*.key"] });
+
+const db = await openDb({ databaseUrl: env.DATABASE_URL, dataDir: env.DATABASE_URL ? undefined : env.BASIS_DATA_DIR });
+const instanceId = randomUUID();
+const node = `${env.HOST}:${env.PORT}`;
+await registerInstance(db, { instanceId, node });
+const ledger = createLedger(db);
+const reconciled = await ledger.reconcile({ instanceId });
+if (reconciled.released > 0) log.warn({ released: reconciled.released }, "released holds left by a stopped gateway");
+
+const catalog = createCatalog(
+  {
+    promptPrice: env.BASIS_PROMPT_PRICE ?? DEFAULT_PRICES.promptPrice,
+    completionPrice: env.BASIS_COMPLETION_PRICE ?? DEFAULT_PRICES.completionPrice,
+  },
+  BigInt(env.BASIS_REWARD_BPS),
+);
+const backends: Backend[] = [];
+if (env.BASIS_UPSTREAM_URL) {
+  backends.push(
+    createUpstreamBackend({
+      url: env.BASIS_UPSTREAM_URL,
+      apiKey: env.BASIS_UPSTREAM_API_KEY,
+      models: env.BASIS_UPSTREAM_MODELS,
+      serves: catalog.models.map((m) => m.id),
+      timeoutMs: env.BASIS_UPSTREAM_TIMEOUT_MS,
+    }),
+  );
+}
+const receipts = createReceiptStore(db);
+const signer = createReceiptSigner(env.BASIS_ATTESTER_KEY as `0x${string}`);
+const deployment = loadDeployment(env.BASIS_CHAIN_ID);
+
+const metrics = createMetrics();
+const app = createApp({
+  logger: log,
+  metrics,
+  observeJob: (core) => metrics.job(core),
+  rateLimits: createMemoryRateLimits({
+    requestsPerMinute: env.BASIS_RATE_LIMIT_RPM,
+    tokensPerMinute: env.BASIS_RATE_LIMIT_TPM,
+  }),
+  ready: async () => (await db.query("SELECT 1 AS ok")).length === 1,
+  catalog,
+  router: createStaticRouter(() => backends),
+  ledger,
+  receipts,
+  keys: createApiKeys(db, { pepper: env.BASIS_KEY_PEPPER }),
+  idempotency: createIdempotency(db, { instanceId }),
+  sessions: createSessions(db),
+  tokenizer: (name) => getTokenizer(name as "o200k_base"),
+  signLater: (hash) => {
+    signer
+      .sign(hash)
+      .then((signature) => receipts.setSignature(hash, signature))
+      .catch((error: unknown) => log.error({ hash, err: (error as Error).message }, "receipt signature failed"));
+  },
+  clock: () => new Date(),
+  instanceId,
+  newJobId: () => randomBytes(12).toString("base64url"),
+  bodyLimitBytes: env.BASIS_BODY_LIMIT_BYTES,
+  launch: {
+    chainId: env.BASIS_CHAIN_ID,
+    contracts: deployment
+      ? Object.fromEntries(Object.entries(deployment.contracts).map(([name, c]) => [name, c.address]))
+      : null,
+  },
+  onUnexpectedError: (error, requestId) => log.error({ requestId, err: (error as Error).stack }, "unexpected error"),
+});
+
+const beat = setInterval(() => {
+  heartbeat(db, instanceId)
+    .then(() => ledger.reconcile({ instanceId }))
+    .catch((error: unknown) => log.error({ err: (error as Error).message }, "heartbeat failed"));
+}, 5_000);
+beat.unref();
+
+const server = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, (info) => {
+  log.info(
+    {
+      url: `http://${info.address}:${info.port}`,
+      mode: backends.length ? "proxy" : "pending",
+      attester: signer.address,
+    },
+    "gateway listening",
+  );
+});
+
+async function shutdown(signal: string) {
+  log.info({ signal }, "stopping");
+  clearInterval(beat);
+  server.close();
+  await retireInstance(db, instanceId).catch(() => {});
+  await db.close();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

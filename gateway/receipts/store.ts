@@ -1,0 +1,94 @@
+import type { Hex } from "viem";
+import { type ReceiptCore, receiptHash } from "../../protocol/receipt.js";
+import type { Db } from "../store/db.js";
+
+/** A stored receipt: the core anyone can rehash, and the envelope around it. */
+export type StoredReceipt = {
+  hash: Hex;
+  core: ReceiptCore;
+  status: "recorded" | "settled" | "refunded";
+  signature: Hex | null;
+  settlement: unknown;
+  refund: unknown;
+  reportedUsage: { promptTokens: number | null; completionTokens: number | null };
+};
+
+type Row = {
+  seq: string;
+  hash: Hex;
+  core: ReceiptCore;
+  status: StoredReceipt["status"];
+  signature: Hex | null;
+  settlement: unknown;
+  refund: unknown;
+  reported_prompt_tokens: number | null;
+  reported_completion_tokens: number | null;
+};
+
+const toReceipt = (row: Row): StoredReceipt => ({
+  hash: row.hash,
+  core: row.core,
+  status: row.status,
+  signature: row.signature,
+  settlement: row.settlement,
+  refund: row.refund,
+  reportedUsage: { promptTokens: row.reported_prompt_tokens, completionTokens: row.reported_completion_tokens },
+});
+
+/** Receipts in the gateway's database. */
+export function createReceiptStore(db: Db) {
+  return {
+    /** Records the receipt of a finished job (once per job) and returns its hash. */
+    async record(core: ReceiptCore, reported: StoredReceipt["reportedUsage"]): Promise<Hex> {
+      const hash = receiptHash(core);
+      await db.query(
+        `INSERT INTO receipts (hash, job_id, account, worker, model, core, reported_prompt_tokens, reported_completion_tokens)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) ON CONFLICT (job_id) DO NOTHING`,
+        [
+          hash,
+          core.jobId,
+          core.account,
+          core.worker,
+          core.model,
+          JSON.stringify(core),
+          reported.promptTokens,
+          reported.completionTokens,
+        ],
+      );
+      return hash;
+    },
+
+    /** Stores the attester's signature over a receipt hash. */
+    async setSignature(hash: Hex, signature: Hex): Promise<void> {
+      await db.query("UPDATE receipts SET signature = $2 WHERE hash = $1", [hash, signature]);
+    },
+
+    async byHash(hash: string): Promise<StoredReceipt | null> {
+      const [row] = await db.query<Row>("SELECT * FROM receipts WHERE hash = $1", [hash.toLowerCase()]);
+      return row ? toReceipt(row) : null;
+    },
+
+    async byJobId(jobId: string): Promise<StoredReceipt | null> {
+      const [row] = await db.query<Row>("SELECT * FROM receipts WHERE job_id = $1", [jobId]);
+      return row ? toReceipt(row) : null;
+    },
+
+    /** Newest receipts first, across all accounts (the public feed), or of one account. */
+    async list(p: { account?: string; cursor?: string; limit: number }) {
+      const params: unknown[] = [p.limit + 1];
+      const where: string[] = [];
+      if (p.account) where.push(`account = $${params.push(p.account.toLowerCase())}`);
+      if (p.cursor) where.push(`seq < $${params.push(p.cursor)}::bigint`);
+      const rows = await db.query<Row>(
+        `SELECT * FROM receipts ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT $1`,
+        params,
+      );
+      const page = rows.slice(0, p.limit);
+      const more = rows.length > p.limit;
+      return { data: page.map(toReceipt), nextCursor: more ? (page.at(-1)?.seq ?? null) : null };
+    },
+  };
+}
+
+/** The receipt store's interface. */
+export type ReceiptStore = ReturnType<typeof createReceiptStore>;

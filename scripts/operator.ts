@@ -1,0 +1,66 @@
+/**
+ * Operator commands on the gateway's database (the same DATABASE_URL or BASIS_DATA_DIR the gateway
+ * uses; with embedded PGlite, stop the gateway first: one process at a time owns its data directory).
+ *
+ *   npm run operator -- credit <account> <amount> [--units base|credits] [--ref <id>]
+ *   npm run operator -- key <account> [name]
+ *
+ * `credit` writes an ordinary `operator` ledger entry (idempotent by --ref); `key` mints an API key and
+ * prints it once.
+ */
+import { randomUUID } from "node:crypto";
+import { parseArgs } from "node:util";
+import { getAddress, isAddress, parseEther } from "viem";
+import { z } from "zod";
+import { createApiKeys } from "../gateway/auth/apiKeys.js";
+import { createLedger } from "../gateway/ledger/ledger.js";
+import { openDb } from "../gateway/store/db.js";
+
+const env = z
+  .object({
+    DATABASE_URL: z.string().url().optional(),
+    BASIS_DATA_DIR: z.string().default(".basis/gateway"),
+    BASIS_KEY_PEPPER: z.string().min(32, "must be at least 32 characters").optional(),
+  })
+  .parse(process.env);
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { units: { type: "string", default: "credits" }, ref: { type: "string" } },
+});
+const [command, rawAccount, rest] = positionals;
+if (!command || !rawAccount || !isAddress(rawAccount)) {
+  fail(
+    "usage: npm run operator -- credit <account> <amount> [--units base|credits] [--ref id]\n       npm run operator -- key <account> [name]",
+  );
+}
+const account = getAddress(rawAccount);
+const db = await openDb({ databaseUrl: env.DATABASE_URL, dataDir: env.DATABASE_URL ? undefined : env.BASIS_DATA_DIR });
+try {
+  if (command === "credit") {
+    if (!rest || !/^\d+(\.\d+)?$/.test(rest)) fail("amount must be a non-negative decimal number");
+    const amount = values.units === "base" ? BigInt(rest) : parseEther(rest);
+    if (values.units === "base" && rest.includes(".")) fail("base units are integers");
+    const ref = values.ref ?? `operator-${randomUUID()}`;
+    const { credited } = await createLedger(db).credit({ account, amount, kind: "operator", ref });
+    console.log(
+      credited ? `credited ${amount} base units to ${account} (ref ${ref})` : `ref ${ref} was already credited`,
+    );
+  } else if (command === "key") {
+    if (!env.BASIS_KEY_PEPPER) fail("BASIS_KEY_PEPPER must be set (the gateway's own)");
+    const { key, record } = await createApiKeys(db, { pepper: env.BASIS_KEY_PEPPER }).create({
+      account,
+      name: rest ?? "operator",
+    });
+    console.log(`API key for ${account} (id ${record.id}), shown once:\n${key}`);
+  } else {
+    fail(`unknown command ${command}`);
+  }
+} finally {
+  await db.close();
+}

@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "mocha";
+import OpenAI from "openai";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { createSiweMessage } from "viem/siwe";
+import { type OpenAIUpstream, startOpenAIUpstream } from "../../scripts/dev/openaiUpstream.js";
+import { startGateway } from "./support/startGateway.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field
+type Json = Record<string, any>;
+
+describe("gateway › Sign-In with Ethereum and the account endpoints", () => {
+  let upstream: OpenAIUpstream;
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  const wallet = privateKeyToAccount(generatePrivateKey());
+
+  const api = async (path: string, init: RequestInit & { token?: string } = {}) => {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (init.token) headers.authorization = `Bearer ${init.token}`;
+    const res = await fetch(`${gateway.url}/api${path}`, { ...init, headers });
+    return { status: res.status, body: (await res.json()) as Json };
+  };
+
+  async function signIn(overrides: Partial<Parameters<typeof createSiweMessage>[0]> = {}) {
+    const { body } = await api("/auth/nonce");
+    const message = createSiweMessage({
+      address: wallet.address,
+      chainId: 31337,
+      domain: new URL(gateway.url).host,
+      nonce: body.nonce,
+      uri: gateway.url,
+      version: "1",
+      ...overrides,
+    });
+    const signature = await wallet.signMessage({ message });
+    return api("/auth/verify", { method: "POST", body: JSON.stringify({ message, signature }) });
+  }
+
+  before(async () => {
+    upstream = await startOpenAIUpstream();
+    gateway = await startGateway({ upstreamUrl: upstream.url });
+    await gateway.ledger.credit({ account: wallet.address, amount: 10n ** 18n, kind: "operator", ref: "account-test" });
+  });
+  after(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it("signs in with an EIP-4361 message and refuses a replayed nonce, another domain and a forged signature", async () => {
+    const ok = await signIn();
+    assert.equal(ok.status, 200);
+    assert.match(ok.body.token, /^basis-session-/);
+    assert.equal(ok.body.account, wallet.address.toLowerCase());
+
+    const { body } = await api("/auth/nonce");
+    const message = createSiweMessage({
+      address: wallet.address,
+      chainId: 31337,
+      domain: new URL(gateway.url).host,
+      nonce: body.nonce,
+      uri: gateway.url,
+      version: "1",
+    });
+    const signature = await wallet.signMessage({ message });
+    assert.equal(
+      (await api("/auth/verify", { method: "POST", body: JSON.stringify({ message, signature }) })).status,
+      200,
+    );
+    const replay = await api("/auth/verify", { method: "POST", body: JSON.stringify({ message, signature }) });
+    assert.equal(replay.status, 401);
+    assert.equal(replay.body.error.code, "invalid_signin");
+
+    assert.equal((await signIn({ domain: "evil.example" })).status, 401);
+    const other = privateKeyToAccount(generatePrivateKey());
+    const { body: n2 } = await api("/auth/nonce");
+    const forged = createSiweMessage({
+      address: wallet.address,
+      chainId: 31337,
+      domain: new URL(gateway.url).host,
+      nonce: n2.nonce,
+      uri: gateway.url,
+      version: "1",
+    });
+    const bad = await api("/auth/verify", {
+      method: "POST",
+      body: JSON.stringify({ message: forged, signature: await other.signMessage({ message: forged }) }),
+    });
+    assert.equal(bad.status, 401);
+    assert.doesNotMatch(JSON.stringify(bad.body), /0x[0-9a-f]{130}/);
+  });
+
+  it("creates a key shown once, lists it by prefix and last four, and a revoked key gets 401 at once", async () => {
+    const { body: session } = await signIn();
+    const created = await api("/account/keys", {
+      method: "POST",
+      token: session.token,
+      body: JSON.stringify({ name: "ci" }),
+    });
+    assert.equal(created.status, 201);
+    const key: string = created.body.key;
+    assert.match(key, /^sk-basis-[A-Za-z0-9_-]{43}$/);
+    const list = await api("/account/keys", { token: session.token });
+    const listed = list.body.data.find((k: Json) => k.id === created.body.id);
+    assert.equal(listed.last_four, key.slice(-4));
+    assert.equal(listed.prefix, key.slice(0, 13));
+    assert.doesNotMatch(JSON.stringify(list.body), new RegExp(key.slice(13)));
+
+    const client = new OpenAI({ baseURL: `${gateway.url}/api/v1`, apiKey: key, maxRetries: 0 });
+    const done = await client.chat.completions.create({
+      model: "basis-small",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    assert.ok(done.id);
+
+    const revoked = await api(`/account/keys/${created.body.id}`, { method: "DELETE", token: session.token });
+    assert.ok(revoked.body.revoked_at);
+    const error = await client.chat.completions
+      .create({ model: "basis-small", messages: [{ role: "user", content: "hi" }] })
+      .catch((e) => e);
+    assert.equal(error.status, 401);
+  });
+
+  it("shows the account's credits, transactions, usage and own receipts with cursor pagination", async () => {
+    const { body: session } = await signIn();
+    const credits = await api("/account/credits", { token: session.token });
+    assert.equal(BigInt(credits.body.granted), 10n ** 18n);
+    assert.equal(
+      BigInt(credits.body.available) + BigInt(credits.body.spent) - BigInt(credits.body.refunded),
+      10n ** 18n,
+    );
+    const tx = await api("/account/transactions?limit=2", { token: session.token });
+    assert.equal(tx.body.data.length, 2);
+    assert.ok(tx.body.next_cursor);
+    const next = await api(`/account/transactions?limit=2&cursor=${tx.body.next_cursor}`, { token: session.token });
+    assert.notEqual(next.body.data[0].id, tx.body.data[0].id);
+    const usage = await api("/account/usage", { token: session.token });
+    assert.equal(usage.body.data.length, 1);
+    assert.equal(usage.body.data[0].model, "basis-small");
+    const receipts = await api("/account/receipts", { token: session.token });
+    assert.equal(receipts.body.data[0].verified, true);
+    assert.equal(receipts.body.data[0].receipt.hash, usage.body.data[0].receipt_hash);
+  });
+
+  it("refuses the account endpoints without a session", async () => {
+    assert.equal((await api("/account/credits")).status, 401);
+    assert.equal((await api("/account/credits", { token: "basis-session-nope" })).status, 401);
+  });
+});

@@ -1,0 +1,76 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import type { Hex } from "viem";
+import { createSessions } from "../../../gateway/account/sessions.js";
+import { createApp } from "../../../gateway/app.js";
+import { createApiKeys } from "../../../gateway/auth/apiKeys.js";
+import { createMemoryRateLimits, type RateLimitSettings } from "../../../gateway/auth/rateLimits.js";
+import { createCatalog } from "../../../gateway/catalog.js";
+import { createIdempotency } from "../../../gateway/ledger/idempotency.js";
+import { createLedger } from "../../../gateway/ledger/ledger.js";
+import { getTokenizer, type TokenizerName } from "../../../gateway/metering/tokenizer.js";
+import { createMetrics } from "../../../gateway/observability/metrics.js";
+import { createReceiptStore } from "../../../gateway/receipts/store.js";
+import { type Backend, createStaticRouter } from "../../../gateway/routing/backend.js";
+import { createUpstreamBackend } from "../../../gateway/routing/upstream.js";
+import { openDb } from "../../../gateway/store/db.js";
+
+/** A real gateway on a loopback port, on an in-memory PGlite, optionally proxying an upstream. */
+export async function startGateway(p: { upstreamUrl?: string; credits?: bigint; rateLimits?: RateLimitSettings } = {}) {
+  const db = await openDb({});
+  const ledger = createLedger(db);
+  const keys = createApiKeys(db, { pepper: randomBytes(32).toString("hex") });
+  const receipts = createReceiptStore(db);
+  const catalog = createCatalog();
+  const backends: Backend[] = [];
+  const instanceId = randomUUID();
+  const upstream = p.upstreamUrl
+    ? createUpstreamBackend({ url: p.upstreamUrl, serves: catalog.models.map((m) => m.id), timeoutMs: 10_000 })
+    : null;
+  if (upstream) backends.push(upstream);
+  const metrics = createMetrics();
+  const app = createApp({
+    metrics,
+    observeJob: (core) => metrics.job(core),
+    rateLimits: p.rateLimits ? createMemoryRateLimits(p.rateLimits) : undefined,
+    catalog,
+    router: createStaticRouter(() => backends),
+    ledger,
+    receipts,
+    keys,
+    idempotency: createIdempotency(db, { instanceId }),
+    sessions: createSessions(db),
+    tokenizer: (name) => getTokenizer(name as TokenizerName),
+    signLater: () => {},
+    clock: () => new Date(),
+    instanceId,
+    newJobId: () => randomBytes(12).toString("base64url"),
+    bodyLimitBytes: 64 * 1024,
+    launch: { chainId: 31337, contracts: null },
+  });
+  const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 });
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  const account = `0x${randomBytes(20).toString("hex")}` as Hex;
+  const { key } = await keys.create({ account, name: "test" });
+  if (p.credits) await ledger.credit({ account, amount: p.credits, kind: "operator", ref: `test-${randomUUID()}` });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    key,
+    account,
+    ledger,
+    receipts,
+    keys,
+    catalog,
+    backends,
+    db,
+    async close() {
+      (server as import("node:http").Server).closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await upstream?.close();
+      await db.close();
+    },
+  };
+}
