@@ -9,6 +9,7 @@ import { loadDeployment } from "../protocol/deployments.js";
 import { createSessions } from "./account/sessions.js";
 import { createApp } from "./app.js";
 import { createApiKeys } from "./auth/apiKeys.js";
+import { cachedKeys } from "./auth/keyCache.js";
 import { createMemoryRateLimits } from "./auth/rateLimits.js";
 import { createCatalog, DEFAULT_PRICES } from "./catalog.js";
 import { parseGatewayEnv } from "./env.js";
@@ -17,6 +18,7 @@ import { heartbeat, registerInstance, retireInstance } from "./ledger/instances.
 import { createLedger } from "./ledger/ledger.js";
 import { getTokenizer } from "./metering/tokenizer.js";
 import { createMetrics } from "./observability/metrics.js";
+import { createSignatureWriter } from "./receipts/signatureWriter.js";
 import { createReceiptSigner } from "./receipts/signer.js";
 import { createReceiptStore } from "./receipts/store.js";
 import { type Backend, createStaticRouter } from "./routing/backend.js";
@@ -55,6 +57,9 @@ if (env.BASIS_UPSTREAM_URL) {
 }
 const receipts = createReceiptStore(db);
 const signer = createReceiptSigner(env.BASIS_ATTESTER_KEY as `0x${string}`);
+const signatures = createSignatureWriter(signer, receipts, {
+  onError: (error) => log.error({ err: (error as Error).message }, "receipt signature not stored"),
+});
 const deployment = loadDeployment(env.BASIS_CHAIN_ID);
 
 const metrics = createMetrics();
@@ -71,16 +76,11 @@ const app = createApp({
   router: createStaticRouter(() => backends),
   ledger,
   receipts,
-  keys: createApiKeys(db, { pepper: env.BASIS_KEY_PEPPER }),
+  keys: cachedKeys(createApiKeys(db, { pepper: env.BASIS_KEY_PEPPER })),
   idempotency: createIdempotency(db, { instanceId }),
   sessions: createSessions(db),
   tokenizer: (name) => getTokenizer(name as "o200k_base"),
-  signLater: (hash) => {
-    signer
-      .sign(hash)
-      .then((signature) => receipts.setSignature(hash, signature))
-      .catch((error: unknown) => log.error({ hash, err: (error as Error).message }, "receipt signature failed"));
-  },
+  signLater: signatures.signLater,
   clock: () => new Date(),
   instanceId,
   newJobId: () => randomBytes(12).toString("base64url"),
@@ -115,7 +115,11 @@ const server = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, (
 async function shutdown(signal: string) {
   log.info({ signal }, "stopping");
   clearInterval(beat);
-  server.close();
+  // Stop accepting, let running requests finish (up to 10 s), then store the last signatures.
+  const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+  (server as import("node:http").Server).closeIdleConnections();
+  await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  await signatures.flush().catch(() => {});
   await retireInstance(db, instanceId).catch(() => {});
   await db.close();
   process.exit(0);

@@ -1,10 +1,12 @@
 import type { Hex } from "viem";
-import { chargeFor, holdFor, rewardFor } from "../../protocol/pricing.js";
-import { type ReceiptCore, sha256Digest } from "../../protocol/receipt.js";
+import { holdFor } from "../../protocol/pricing.js";
+import { sha256Digest } from "../../protocol/receipt.js";
 import type { ModelEntry } from "../catalog.js";
-import { badGateway, budgetExceeded, insufficientCredits, runtimePending } from "../errors.js";
+import { badGateway, runtimePending } from "../errors.js";
 import { BackendUnavailableError } from "../routing/backend.js";
+import { refusal } from "./admission.js";
 import type { JobDeps } from "./deps.js";
+import { finishJob } from "./finish.js";
 
 /** An embedding job after validation and counting. */
 export type EmbeddingRequest = {
@@ -36,11 +38,7 @@ export async function runEmbedding(deps: JobDeps, req: EmbeddingRequest) {
     apiKeyId: req.apiKeyId,
     instanceId: deps.instanceId,
   });
-  if (!admitted.ok) {
-    throw admitted.reason === "budget_exceeded"
-      ? budgetExceeded(admitted.remaining)
-      : insufficientCredits(hold, admitted.available);
-  }
+  if (!admitted.ok) throw refusal(admitted, hold);
   const startedAt = deps.clock();
   let answer: Awaited<ReturnType<typeof backend.embed>> | null = null;
   while (backend && !answer) {
@@ -62,31 +60,18 @@ export async function runEmbedding(deps: JobDeps, req: EmbeddingRequest) {
     }
   }
   if (!answer || !backend) throw runtimePending(req.model.id);
-  const charged = chargeFor({ promptTokens: req.promptTokens, completionTokens: 0 }, price);
-  await deps.ledger.settle({ jobId: req.jobId, charged });
-  const core: ReceiptCore = {
-    version: 1,
+  const { receiptHash, charged } = await finishJob(deps, {
     jobId: req.jobId,
-    model: req.model.id,
-    account: req.account.toLowerCase() as Hex,
-    worker: backend.worker ? (backend.worker.toLowerCase() as Hex) : null,
-    tokenizer: req.model.tokenizer,
-    promptTokens: req.promptTokens,
-    completionTokens: 0,
-    promptPrice: price.promptPrice.toString(),
-    completionPrice: price.completionPrice.toString(),
-    multiplierBps: Number(price.multiplierBps),
-    rewardBps: Number(deps.catalog.rewardBps),
-    charged: charged.toString(),
-    reward: rewardFor(charged, deps.catalog.rewardBps, backend.worker ? "worker" : "gateway").toString(),
+    account: req.account,
+    model: req.model,
+    price,
+    worker: backend.worker,
+    counts: { promptTokens: req.promptTokens, completionTokens: 0 },
     finishReason: "stop",
     promptDigest: sha256Digest(req.inputs.join("\n")),
     outputDigest: sha256Digest(JSON.stringify(answer.vectors)),
-    startedAt: startedAt.toISOString(),
-    completedAt: deps.clock().toISOString(),
-  };
-  const receiptHash = await deps.receipts.record(core, answer.usage);
-  deps.signLater(receiptHash);
-  deps.observeJob?.(core);
+    startedAt,
+    reported: answer.usage,
+  });
   return { vectors: answer.vectors, charged, receiptHash };
 }

@@ -1,10 +1,12 @@
 import type { Hex } from "viem";
-import { chargeFor, holdFor, rewardFor } from "../../protocol/pricing.js";
-import { type FinishReason, type ReceiptCore, sha256Digest } from "../../protocol/receipt.js";
+import { holdFor } from "../../protocol/pricing.js";
+import { type FinishReason, sha256Digest } from "../../protocol/receipt.js";
 import type { ModelEntry } from "../catalog.js";
-import { badGateway, budgetExceeded, insufficientCredits, runtimePending } from "../errors.js";
+import { badGateway, runtimePending } from "../errors.js";
 import { type Backend, BackendUnavailableError, type OutputDelta, type ReportedUsage } from "../routing/backend.js";
+import { refusal } from "./admission.js";
 import type { JobDeps } from "./deps.js";
+import { finishJob } from "./finish.js";
 import { createChoiceMeter } from "./meter.js";
 
 /** A generation job as an endpoint hands it over, after validation and prompt counting. */
@@ -78,11 +80,7 @@ export async function admitGeneration(deps: JobDeps, req: GenerationRequest): Pr
     apiKeyId: req.apiKeyId,
     instanceId: deps.instanceId,
   });
-  if (!admitted.ok) {
-    throw admitted.reason === "budget_exceeded"
-      ? budgetExceeded(admitted.remaining)
-      : insufficientCredits(hold, admitted.available);
-  }
+  if (!admitted.ok) throw refusal(admitted, hold);
   return { run: (sink) => relay(deps, req, sink, first, tried) };
 }
 
@@ -165,33 +163,19 @@ async function relay(
       : meters.some((m) => m.finishReason() === "length")
         ? "length"
         : "stop";
-  const charged = chargeFor({ promptTokens: req.promptTokens, completionTokens }, price);
-  await deps.ledger.settle({ jobId: req.jobId, charged });
-  const worker = backend?.worker ?? null;
-  const core: ReceiptCore = {
-    version: 1,
+  const { receiptHash, charged } = await finishJob(deps, {
     jobId: req.jobId,
-    model: req.model.id,
-    account: req.account.toLowerCase() as Hex,
-    worker: worker ? (worker.toLowerCase() as Hex) : null,
-    tokenizer: req.model.tokenizer,
-    promptTokens: req.promptTokens,
-    completionTokens,
-    promptPrice: price.promptPrice.toString(),
-    completionPrice: price.completionPrice.toString(),
-    multiplierBps: Number(price.multiplierBps),
-    rewardBps: Number(deps.catalog.rewardBps),
-    charged: charged.toString(),
-    reward: rewardFor(charged, deps.catalog.rewardBps, worker ? "worker" : "gateway").toString(),
+    account: req.account,
+    model: req.model,
+    price,
+    worker: backend?.worker ?? null,
+    counts: { promptTokens: req.promptTokens, completionTokens },
     finishReason: ended,
     promptDigest: sha256Digest(req.promptText),
     outputDigest: sha256Digest(meters.map((m) => m.text()).join("")),
-    startedAt: startedAt.toISOString(),
-    completedAt: deps.clock().toISOString(),
-  };
-  const receiptHash = await deps.receipts.record(core, reported);
-  deps.signLater(receiptHash);
-  deps.observeJob?.(core);
+    startedAt,
+    reported,
+  });
   return {
     receiptHash,
     finishReasons: meters.map((m) => m.finishReason() ?? "stop"),

@@ -18,7 +18,6 @@ function spentInPeriod(nowParam: number): string {
   return `(CASE WHEN period_start = ${periodStart(nowParam)} THEN period_spent ELSE 0 END)`;
 }
 
-
 /**
  * Ends a hold on the key's budget: `held` drops by the hold, the period's spend grows by `charged`.
  * A no-op for a key without a budget row.

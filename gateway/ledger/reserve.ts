@@ -30,6 +30,8 @@ export async function reserve(db: Db, p: ReserveParameters, now: string | null):
       return { ok: true };
     case "insufficient_credits":
       return { ok: false, reason: "insufficient_credits", available: BigInt(row.value) };
+    case "key_revoked":
+      return { ok: false, reason: "key_revoked" };
     case "budget_exceeded":
       return { ok: false, reason: "budget_exceeded", remaining: BigInt(row.value) };
     case "duplicate_job":

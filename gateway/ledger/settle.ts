@@ -68,10 +68,21 @@ export async function closeHold(
 export async function settle(db: Db, p: SettleParameters, now: string | null): Promise<SettleReturnType> {
   assertAmount(p.charged, "A charge", true);
   // One round trip: basis_settle (migration 004) closes the hold atomically inside one statement.
-  const [row] = await db.query<{ outcome: string; debited: string; released: string }>(
+  const [row] = await db.query<SettleRow>(
     "SELECT outcome, debited::text AS debited, released::text AS released FROM basis_settle($1, $2::numeric, $3::timestamptz)",
     [p.jobId, p.charged.toString(), now],
   );
+  return settleOutcome(row, p.jobId, p.charged);
+}
+
+/** A row of `basis_settle`, numbers as decimal strings. */
+export type SettleRow = { outcome: string; debited: string; released: string };
+
+/**
+ * What a `basis_settle` row means for the caller.
+ * @throws LedgerError `charge_exceeds_hold` (nothing written) or `unknown_hold`.
+ */
+export function settleOutcome(row: SettleRow | undefined, jobId: string, charged: bigint): SettleReturnType {
   switch (row?.outcome) {
     case "ok":
     case "recorded":
@@ -79,15 +90,15 @@ export async function settle(db: Db, p: SettleParameters, now: string | null): P
     case "charge_exceeds_hold":
       throw new LedgerError(
         "charge_exceeds_hold",
-        `Job ${p.jobId} charged ${p.charged} above its hold of ${row.released}.`,
+        `Job ${jobId} charged ${charged} above its hold of ${row.released}.`,
         {
-          jobId: p.jobId,
-          charged: p.charged.toString(),
+          jobId,
+          charged: charged.toString(),
           hold: row.released,
         },
       );
     default:
-      throw new LedgerError("unknown_hold", `Job ${p.jobId} has no hold.`, { jobId: p.jobId });
+      throw new LedgerError("unknown_hold", `Job ${jobId} has no hold.`, { jobId });
   }
 }
 

@@ -41,7 +41,8 @@ export type ReserveParameters = {
 export type ReserveResult =
   | { ok: true }
   | { ok: false; reason: "insufficient_credits"; available: bigint }
-  | { ok: false; reason: "budget_exceeded"; remaining: bigint };
+  | { ok: false; reason: "budget_exceeded"; remaining: bigint }
+  | { ok: false; reason: "key_revoked" };
 
 export type SettleParameters = { jobId: string; charged: bigint };
 export type SettleReturnType = { debited: bigint; released: bigint };

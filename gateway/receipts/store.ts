@@ -1,5 +1,6 @@
 import type { Hex } from "viem";
 import { type ReceiptCore, receiptHash } from "../../protocol/receipt.js";
+import { type SettleRow, settleOutcome } from "../ledger/settle.js";
 import type { Db } from "../store/db.js";
 
 /** A stored receipt: the core anyone can rehash, and the envelope around it. */
@@ -56,6 +57,51 @@ export function createReceiptStore(db: Db) {
         ],
       );
       return hash;
+    },
+
+    /**
+     * Ends a job in one statement: `basis_settle` debits `charged` and releases the rest of the hold,
+     * and the receipt is inserted in the same statement (nothing is recorded if the settle fails).
+     * @throws LedgerError as `settle` does.
+     */
+    async settleAndRecord(p: {
+      hash: Hex;
+      core: ReceiptCore;
+      charged: bigint;
+      reported: StoredReceipt["reportedUsage"];
+    }) {
+      const { core } = p;
+      const [row] = await db.query<SettleRow>(
+        `WITH s AS (SELECT * FROM basis_settle($1, $2::numeric, NULL)),
+         r AS (
+           INSERT INTO receipts (hash, job_id, account, worker, model, core, reported_prompt_tokens, reported_completion_tokens)
+           SELECT $3, $1, $4, $5, $6, $7::jsonb, $8, $9 FROM s WHERE s.outcome IN ('ok', 'recorded')
+           ON CONFLICT (job_id) DO NOTHING
+         )
+         SELECT outcome, debited::text AS debited, released::text AS released FROM s`,
+        [
+          core.jobId,
+          p.charged.toString(),
+          p.hash,
+          core.account,
+          core.worker,
+          core.model,
+          JSON.stringify(core),
+          p.reported.promptTokens,
+          p.reported.completionTokens,
+        ],
+      );
+      return settleOutcome(row, core.jobId, p.charged);
+    },
+
+    /** Stores the attester's signatures over receipt hashes, many in one statement. */
+    async setSignatures(pairs: readonly { hash: Hex; signature: Hex }[]): Promise<void> {
+      if (pairs.length === 0) return;
+      await db.query(
+        `UPDATE receipts r SET signature = v.signature
+         FROM (SELECT unnest($1::text[]) AS hash, unnest($2::text[]) AS signature) v WHERE r.hash = v.hash`,
+        [pairs.map((p) => p.hash), pairs.map((p) => p.signature)],
+      );
     },
 
     /** Stores the attester's signature over a receipt hash. */

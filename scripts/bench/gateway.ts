@@ -28,7 +28,8 @@ const chatBody = JSON.stringify({
 
 async function startUpstream(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/dev/openaiUpstream.ts"], {
-    env: { ...process.env, PORT: String(port) },
+    // Answers are 2,000 words unless max_tokens is lower (12 for the non-streamed rows).
+    env: { ...process.env, PORT: String(port), DEV_UPSTREAM_WORDS: "2000" },
     stdio: "ignore",
   });
   for (let i = 0; i < 100; i++) {

@@ -74,8 +74,8 @@ export type OpenAIUpstream = {
  * Starts the server on 127.0.0.1.
  * @param port 0 (default) picks a free port.
  */
-export async function startOpenAIUpstream(port = 0): Promise<OpenAIUpstream> {
-  let behavior: UpstreamBehavior = {};
+export async function startOpenAIUpstream(port = 0, defaults: UpstreamBehavior = {}): Promise<OpenAIUpstream> {
+  let behavior: UpstreamBehavior = defaults;
   const requests = new Map<string, number>();
 
   async function generate(req: IncomingMessage, res: ServerResponse, chat: boolean) {
@@ -209,6 +209,7 @@ export async function startOpenAIUpstream(port = 0): Promise<OpenAIUpstream> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const upstream = await startOpenAIUpstream(Number(process.env.PORT ?? 8600));
+  const words = process.env.DEV_UPSTREAM_WORDS ? Number(process.env.DEV_UPSTREAM_WORDS) : undefined;
+  const upstream = await startOpenAIUpstream(Number(process.env.PORT ?? 8600), { words });
   console.log(`OpenAI-compatible dev upstream on ${upstream.url}`);
 }

@@ -4,7 +4,7 @@ import { after, before, describe, it } from "mocha";
 import OpenAI from "openai";
 import { getTokenizer } from "../../gateway/metering/tokenizer.js";
 import { chargeFor } from "../../protocol/pricing.js";
-import { receiptHash } from "../../protocol/receipt.js";
+import { receiptHash, verifyReceiptSignature } from "../../protocol/receipt.js";
 import { type OpenAIUpstream, startOpenAIUpstream } from "../../scripts/dev/openaiUpstream.js";
 import { startGateway } from "./support/startGateway.js";
 
@@ -57,6 +57,26 @@ describe("gateway › /v1/chat/completions with the official openai SDK", () => 
     const after = await gateway.ledger.balance(gateway.account);
     assert.equal(before.available - after.available, charged);
     assert.equal(after.held, 0n);
+
+    // The attester's signature arrives off the request path and recovers to the attester.
+    await gateway.flushSignatures();
+    const signed = await fetch(`${gateway.url}/api/inference/receipts/${hash}`).then((r) => r.json() as Promise<any>);
+    assert.equal(await verifyReceiptSignature(hash as `0x${string}`, signed.receipt.signature), gateway.attester);
+  });
+
+  it("refuses at admission a key revoked elsewhere (another replica), even while this one caches it", async () => {
+    const { key, record } = await gateway.keys.create({ account: gateway.account, name: "revoked elsewhere" });
+    const other = new OpenAI({ baseURL: gateway.baseURL, apiKey: key, maxRetries: 0 });
+    await other.chat.completions.create({
+      model: "basis-small",
+      messages: [{ role: "user", content: "a" }],
+      max_tokens: 2,
+    });
+    await gateway.storeKeys.revoke(gateway.account, record.id);
+    const error = await other.chat.completions
+      .create({ model: "basis-small", messages: [{ role: "user", content: "b" }], max_tokens: 2 })
+      .catch((e) => e);
+    assert.ok(error instanceof OpenAI.AuthenticationError);
   });
 
   it("streams SSE chunks ending in [DONE], with usage and the receipt hash in the final chunk", async () => {

@@ -10,8 +10,10 @@ LANGUAGE sql IMMUTABLE AS $$
                      ELSE timestamptz 'epoch' END
 $$;
 
--- reserve: hold `amount` on the account and the key's budget for job `job`.
--- outcome: 'ok' | 'duplicate_job' | 'insufficient_credits' (value = available) | 'budget_exceeded' (value = remaining)
+-- reserve: hold `amount` on the account and the key's budget for job `job`. A revoked key is refused
+-- here too, so a key revoked on any replica stops admitting at once even where its verification is cached.
+-- outcome: 'ok' | 'duplicate_job' | 'key_revoked' | 'insufficient_credits' (value = available)
+--        | 'budget_exceeded' (value = remaining)
 CREATE FUNCTION basis_reserve(job TEXT, acct TEXT, amount NUMERIC, key_id TEXT, instance TEXT, at TIMESTAMPTZ)
 RETURNS TABLE (outcome TEXT, value NUMERIC) LANGUAGE plpgsql AS $$
 #variable_conflict use_variable
@@ -21,6 +23,10 @@ DECLARE
   lim NUMERIC;
   used NUMERIC;
 BEGIN
+  IF key_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.id = key_id AND k.revoked_at IS NULL) THEN
+    RETURN QUERY SELECT 'key_revoked'::text, 0::numeric;
+    RETURN;
+  END IF;
   IF EXISTS (SELECT 1 FROM ledger_entries e WHERE e.job_id = job) THEN
     RETURN QUERY SELECT 'duplicate_job'::text, 0::numeric;
     RETURN;

@@ -2,26 +2,37 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Hex } from "viem";
+import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { createSessions } from "../../../gateway/account/sessions.js";
 import { createApp } from "../../../gateway/app.js";
 import { createApiKeys } from "../../../gateway/auth/apiKeys.js";
+import { cachedKeys } from "../../../gateway/auth/keyCache.js";
 import { createMemoryRateLimits, type RateLimitSettings } from "../../../gateway/auth/rateLimits.js";
 import { createCatalog } from "../../../gateway/catalog.js";
 import { createIdempotency } from "../../../gateway/ledger/idempotency.js";
 import { createLedger } from "../../../gateway/ledger/ledger.js";
 import { getTokenizer, type TokenizerName } from "../../../gateway/metering/tokenizer.js";
 import { createMetrics } from "../../../gateway/observability/metrics.js";
+import { createSignatureWriter } from "../../../gateway/receipts/signatureWriter.js";
+import { createReceiptSigner } from "../../../gateway/receipts/signer.js";
 import { createReceiptStore } from "../../../gateway/receipts/store.js";
 import { type Backend, createStaticRouter } from "../../../gateway/routing/backend.js";
 import { createUpstreamBackend } from "../../../gateway/routing/upstream.js";
 import { openDb } from "../../../gateway/store/db.js";
 
-/** A real gateway on a loopback port, on an in-memory PGlite, optionally proxying an upstream. */
-export async function startGateway(p: { upstreamUrl?: string; credits?: bigint; rateLimits?: RateLimitSettings } = {}) {
-  const db = await openDb({});
+/** A real gateway on a loopback port, on an in-memory PGlite (or a fresh schema of `databaseUrl`), optionally proxying an upstream. */
+export async function startGateway(
+  p: { upstreamUrl?: string; credits?: bigint; rateLimits?: RateLimitSettings; databaseUrl?: string } = {},
+) {
+  const schema = p.databaseUrl ? `gw_${randomBytes(6).toString("hex")}` : undefined;
+  const db = await openDb({ databaseUrl: p.databaseUrl, schema });
   const ledger = createLedger(db);
-  const keys = createApiKeys(db, { pepper: randomBytes(32).toString("hex") });
+  // `storeKeys` is the database itself (another replica's view); the app verifies through its cache.
+  const storeKeys = createApiKeys(db, { pepper: randomBytes(32).toString("hex") });
+  const keys = cachedKeys(storeKeys);
   const receipts = createReceiptStore(db);
+  const attesterKey = generatePrivateKey();
+  const signatures = createSignatureWriter(createReceiptSigner(attesterKey), receipts);
   const catalog = createCatalog();
   const backends: Backend[] = [];
   const instanceId = randomUUID();
@@ -42,7 +53,7 @@ export async function startGateway(p: { upstreamUrl?: string; credits?: bigint; 
     idempotency: createIdempotency(db, { instanceId }),
     sessions: createSessions(db),
     tokenizer: (name) => getTokenizer(name as TokenizerName),
-    signLater: () => {},
+    signLater: signatures.signLater,
     clock: () => new Date(),
     instanceId,
     newJobId: () => randomBytes(12).toString("base64url"),
@@ -63,10 +74,14 @@ export async function startGateway(p: { upstreamUrl?: string; credits?: bigint; 
     ledger,
     receipts,
     keys,
+    storeKeys,
     catalog,
+    attester: privateKeyToAddress(attesterKey),
+    flushSignatures: () => signatures.flush(),
     backends,
     db,
     async close() {
+      await signatures.flush();
       (server as import("node:http").Server).closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await upstream?.close();

@@ -1,0 +1,51 @@
+import type { Hex } from "viem";
+import type { Price, TokenCounts } from "../../protocol/pricing.js";
+import { createReceiptCore, type FinishReason, receiptHash } from "../../protocol/receipt.js";
+import type { ModelEntry } from "../catalog.js";
+import type { ReportedUsage } from "../routing/backend.js";
+import type { JobDeps } from "./deps.js";
+
+/** The facts of a finished job, from which its charge and receipt follow. */
+export type FinishedJob = {
+  jobId: string;
+  account: Hex;
+  model: ModelEntry;
+  price: Price;
+  worker: Hex | null;
+  counts: TokenCounts;
+  finishReason: FinishReason;
+  promptDigest: Hex;
+  outputDigest: Hex;
+  startedAt: Date;
+  reported: ReportedUsage;
+};
+
+/**
+ * Ends a job: builds its receipt core (which computes `charged` and `reward`), debits the charge and
+ * releases the rest of the hold and records the receipt in one statement, then queues the attester's
+ * signature off the request path.
+ * @returns the receipt hash and what was charged.
+ */
+export async function finishJob(deps: JobDeps, job: FinishedJob): Promise<{ receiptHash: Hex; charged: bigint }> {
+  const core = createReceiptCore({
+    jobId: job.jobId,
+    model: job.model.id,
+    account: job.account,
+    worker: job.worker,
+    tokenizer: job.model.tokenizer,
+    counts: job.counts,
+    price: job.price,
+    rewardBps: deps.catalog.rewardBps,
+    finishReason: job.finishReason,
+    promptDigest: job.promptDigest,
+    outputDigest: job.outputDigest,
+    startedAt: job.startedAt,
+    completedAt: deps.clock(),
+  });
+  const hash = receiptHash(core);
+  const charged = BigInt(core.charged);
+  await deps.receipts.settleAndRecord({ hash, core, charged, reported: job.reported });
+  deps.signLater(hash);
+  deps.observeJob?.(core);
+  return { receiptHash: hash, charged };
+}
