@@ -1,15 +1,19 @@
 /**
- * `npm start`: the local Basis network on this machine. Today it starts Hardhat's node on
- * 127.0.0.1:8545, deploys the contracts through Ignition, writes `.basis/local.json` and keeps running
- * until Ctrl-C. The indexer, gateway, worker and dashboard join it as they land.
+ * `npm start`: the local Basis network on this machine. It starts Hardhat's node on 127.0.0.1:8545,
+ * deploys the contracts through Ignition, starts the gateway on 127.0.0.1:8787 (PGlite under
+ * `.basis/gateway`) with a demo account and key, writes `.basis/local.json` and keeps running until
+ * Ctrl-C. The indexer, worker and dashboard join it as they land.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createPublicClient, http } from "viem";
 import { hardhat } from "viem/chains";
 import { loadDeployment } from "../protocol/deployments.js";
+import { DEMO_ACCOUNT, GATEWAY_DATA_DIR, LOCAL_ATTESTER, prepareDemoAccount, startGateway } from "./start/gateway.js";
 
 const RPC_URL = "http://127.0.0.1:8545";
+const GATEWAY_PORT = 8787;
+const GATEWAY_URL = `http://127.0.0.1:${GATEWAY_PORT}`;
 const STATE_FILE = ".basis/local.json";
 const children: ChildProcess[] = [];
 
@@ -23,8 +27,16 @@ function fail(part: string, reason: string): never {
   process.exit(1);
 }
 
+/** Stops every part: each runs in its own process group (npx → node), so the whole group is signalled. */
 function stopAll() {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+  for (const child of children) {
+    if (child.exitCode !== null || child.pid === undefined) continue;
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      child.kill("SIGTERM");
+    }
+  }
 }
 
 /** Polls the RPC until it answers, or fails after `timeoutMs`. */
@@ -51,6 +63,7 @@ async function main() {
   step(`starting the local chain (Hardhat node) on ${RPC_URL}`);
   const chain = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", "8545"], {
     stdio: ["ignore", "ignore", "pipe"],
+    detached: true,
   });
   children.push(chain);
   let chainErrors = "";
@@ -69,13 +82,50 @@ async function main() {
   const deployment = loadDeployment(chainId);
   if (!deployment) fail("deploy", "no deployments/31337.json was written");
 
+  step(`preparing the gateway's store (${GATEWAY_DATA_DIR}) and the demo account ${DEMO_ACCOUNT}`);
+  const demo = await prepareDemoAccount();
+  const upstreamUrl = process.env.BASIS_UPSTREAM_URL;
+  step(
+    `starting the gateway on ${GATEWAY_URL} (${upstreamUrl ? `serving from ${upstreamUrl}` : "no inference backend yet: runtime pending"})`,
+  );
+  const gateway = await startGateway({ port: GATEWAY_PORT, pepper: demo.pepper, upstreamUrl }).catch((error: Error) =>
+    fail("gateway", error.message),
+  );
+  children.push(gateway);
+  gateway.on("exit", (code: number | null) => {
+    if (code !== 0 && code !== null) fail("gateway", `exited with ${code}`);
+  });
+
   mkdirSync(".basis", { recursive: true });
-  const state = { chainId, rpcUrl: RPC_URL, contracts: deployment.contracts };
+  const state = {
+    chainId,
+    rpcUrl: RPC_URL,
+    gatewayUrl: GATEWAY_URL,
+    baseUrl: `${GATEWAY_URL}/v1`,
+    attester: LOCAL_ATTESTER,
+    demo: { account: DEMO_ACCOUNT, apiKey: demo.key },
+    contracts: deployment.contracts,
+  };
   writeFileSync(STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);
 
-  console.log(`\nBasis local network is up (chain ${chainId}, ${RPC_URL}). Endpoints and addresses: ${STATE_FILE}`);
-  for (const [name, c] of Object.entries(deployment.contracts)) console.log(`  ${name.padEnd(20)} ${c.address}`);
-  console.log("Ctrl-C stops everything.");
+  console.log(`\nBasis local network is up. Everything below is also in ${STATE_FILE}.`);
+  console.log(`  chain     ${RPC_URL} (chain id ${chainId})`);
+  for (const [name, c] of Object.entries(deployment.contracts)) console.log(`  ${name.padEnd(18)} ${c.address}`);
+  console.log(`  base URL  ${GATEWAY_URL}/v1   (API docs: ${GATEWAY_URL}/docs)`);
+  console.log(`  demo key  ${demo.key}   (account ${DEMO_ACCOUNT}, 1000 local credits)`);
+  console.log(`\n  curl ${GATEWAY_URL}/v1/chat/completions -H "Authorization: Bearer ${demo.key}" \\`);
+  console.log(
+    `    -H "Content-Type: application/json" -d '{"model":"basis-default","messages":[{"role":"user","content":"Hello"}]}'`,
+  );
+  console.log(`\n  import OpenAI from "openai";`);
+  console.log(`  const client = new OpenAI({ baseURL: "${GATEWAY_URL}/v1", apiKey: "${demo.key}" });`);
+  if (!upstreamUrl) {
+    console.log(
+      "\n  No inference backend is configured: generation answers 503 runtime_pending (never made-up output).",
+    );
+    console.log("  Point BASIS_UPSTREAM_URL at any OpenAI-compatible server (llama.cpp, vLLM, Ollama) to serve.");
+  }
+  console.log("\nCtrl-C stops everything.");
 }
 
 main().catch((error: unknown) => fail("start", error instanceof Error ? error.message : String(error)));

@@ -1,0 +1,83 @@
+/** The gateway part of `npm start`: local secrets, a demo account with credits and a key, the process. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { privateKeyToAddress } from "viem/accounts";
+import { createApiKeys } from "../../gateway/auth/apiKeys.js";
+import { createLedger } from "../../gateway/ledger/ledger.js";
+import { openDb } from "../../gateway/store/db.js";
+
+/** Hardhat's well-known dev account #0 (the local deployer, registered as attester); #1 is the demo wallet. */
+const LOCAL_ATTESTER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+export const DEMO_ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const DEMO_CREDITS = 1_000n * 10n ** 18n;
+
+/** Where the gateway keeps its embedded database; all local state lives under `.basis/`. */
+export const GATEWAY_DATA_DIR = ".basis/gateway";
+const SECRETS_FILE = ".basis/secrets.json";
+
+/** The local pepper, made once and kept, so API keys stay valid across restarts. */
+function localSecrets(): { pepper: string } {
+  if (existsSync(SECRETS_FILE)) return JSON.parse(readFileSync(SECRETS_FILE, "utf8")) as { pepper: string };
+  mkdirSync(".basis", { recursive: true });
+  const secrets = { pepper: randomBytes(32).toString("hex") };
+  writeFileSync(SECRETS_FILE, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  return secrets;
+}
+
+/**
+ * Grants the demo account its local credits (once: an ordinary operator ledger entry) and mints a fresh
+ * demo API key. Runs before the gateway starts: embedded PGlite has one owner at a time.
+ */
+export async function prepareDemoAccount(): Promise<{ key: string; pepper: string }> {
+  const { pepper } = localSecrets();
+  const db = await openDb({ dataDir: GATEWAY_DATA_DIR });
+  try {
+    await createLedger(db).credit({
+      account: DEMO_ACCOUNT,
+      amount: DEMO_CREDITS,
+      kind: "operator",
+      ref: "local-demo-grant",
+    });
+    const name = `npm start ${new Date().toISOString()}`;
+    const { key } = await createApiKeys(db, { pepper }).create({ account: DEMO_ACCOUNT, name });
+    return { key, pepper };
+  } finally {
+    await db.close();
+  }
+}
+
+/** Starts the gateway process on `port` and resolves once it is ready. */
+export async function startGateway(p: { port: number; pepper: string; upstreamUrl?: string }): Promise<ChildProcess> {
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    PORT: String(p.port),
+    HOST: "127.0.0.1",
+    BASIS_DATA_DIR: GATEWAY_DATA_DIR,
+    BASIS_KEY_PEPPER: p.pepper,
+    BASIS_ATTESTER_KEY: LOCAL_ATTESTER_KEY,
+    BASIS_CHAIN_ID: "31337",
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+  };
+  if (p.upstreamUrl) env.BASIS_UPSTREAM_URL = p.upstreamUrl;
+  // Its own process group, so that stopping it stops npx's child too.
+  const child = spawn("npx", ["tsx", "gateway/main.ts"], {
+    env,
+    stdio: ["ignore", "inherit", "inherit"],
+    detached: true,
+  });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the gateway exited with ${child.exitCode}`);
+    const ready = await fetch(`http://127.0.0.1:${p.port}/readyz`)
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ready) return child;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
+  throw new Error(`the gateway did not answer on port ${p.port} within 60 s`);
+}
+
+/** The local attester's address (what the local SettlementRegistry registers). */
+export const LOCAL_ATTESTER = privateKeyToAddress(LOCAL_ATTESTER_KEY);
