@@ -17,7 +17,11 @@ export function chatRoutes(deps: HttpDeps) {
     const model = deps.catalog.get(body.model);
     if (model?.kind !== "chat") throw modelNotFound(body.model);
     const tokenizer = deps.tokenizer(model.tokenizer);
-    const messages = body.messages.map((m) => ({ role: m.role, content: messageText(m.content) }));
+    const messages = body.messages.map((m) => ({
+      role: m.role,
+      content: messageText(m.content),
+      ...(m.name === undefined ? {} : { name: m.name }),
+    }));
     const promptTokens = tokenizer.countChat(messages);
     const requested = body.max_completion_tokens ?? body.max_tokens ?? null;
     const param = body.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens";
