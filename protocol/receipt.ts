@@ -12,21 +12,25 @@ import { chargeFor, MAX_MULTIPLIER_BPS, type Price, rewardFor, type TokenCounts 
 
 const MAX_UINT256 = 2n ** 256n - 1n;
 const lowercaseAddress = z.string().regex(/^0x[0-9a-f]{40}$/, "expected a lowercase 0x-prefixed 20-byte address");
-const digest = z.string().regex(/^0x[0-9a-f]{64}$/, "expected 0x + 64 lowercase hex digits");
-/** A uint256 as a canonical decimal string: digits only, no sign, no leading zero. */
+/** `0x` + 64 lowercase hex digits: a SHA-256 digest, a receipt hash, a merkle node, a transaction hash. */
+export const hexDigestSchema = z.string().regex(/^0x[0-9a-f]{64}$/, "expected 0x + 64 lowercase hex digits");
+const digest = hexDigestSchema;
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
-const decimal = z
+/** A uint256 as a canonical decimal string: digits only, no sign, no leading zero. */
+export const decimalSchema = z
   .string()
   .regex(DECIMAL, "expected a canonical decimal string (digits, no leading zero)")
   .refine((s) => !DECIMAL.test(s) || (s.length <= 78 && BigInt(s) <= MAX_UINT256), "expected at most 2^256 - 1");
+const decimal = decimalSchema;
 /** RFC 3339 UTC with milliseconds, exactly as `Date.prototype.toISOString` writes it, and a real date. */
-const timestamp = z
+export const timestampSchema = z
   .string()
   .regex(
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
     "expected RFC 3339 UTC with milliseconds, e.g. 2026-11-21T10:00:00.000Z",
   )
   .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString() === s, "expected a valid date and time");
+const timestamp = timestampSchema;
 /** A non-empty string that JCS can serialize (no lone UTF-16 surrogate). */
 const text = z
   .string()
@@ -213,65 +217,3 @@ export function createReceiptCore(p: CreateReceiptCoreParameters): ReceiptCore {
     completedAt: p.completedAt.toISOString(),
   });
 }
-
-// ---------------------------------------------------------------------------------------------------------------
-// The envelope: not hashed, may change as the receipt is signed, settled or refunded.
-
-/** Where a settled receipt sits: its batch on the SettlementRegistry, its leaf and merkle proof, the posting transaction. */
-export const receiptSettlementSchema = z.strictObject({
-  batchId: z.int().positive(),
-  leafIndex: z.int().nonnegative(),
-  proof: z.array(digest),
-  txHash: digest,
-});
-
-/** A later, explicit reversal of (part of) the debit: the core and its hash stay as they were. */
-export const receiptRefundSchema = z.strictObject({
-  amount: decimal,
-  reason: z.string().min(1),
-  refundedAt: timestamp,
-});
-
-/** `recorded` → `settled`, or `refunded`. */
-export const receiptStatusSchema = z.enum(["recorded", "settled", "refunded"]);
-
-/**
- * A receipt as stored and served: its hash, its core, and the envelope. `signature` is the attester's EIP-191
- * signature of `hash` (65 bytes), null only until the off-path signer has signed it.
- */
-export const receiptSchema = z
-  .strictObject({
-    hash: digest,
-    core: receiptCoreSchema,
-    status: receiptStatusSchema,
-    signature: z
-      .string()
-      .regex(/^0x[0-9a-fA-F]{130}$/, "expected a 65-byte signature")
-      .nullable(),
-    settlement: receiptSettlementSchema.nullable(),
-    refund: receiptRefundSchema.nullable(),
-  })
-  .superRefine((r, ctx) => {
-    if (r.status === "settled" && r.settlement === null) {
-      ctx.addIssue({ code: "custom", path: ["settlement"], message: "a settled receipt has settlement pointers" });
-    }
-    if (r.status === "recorded" && r.settlement !== null) {
-      ctx.addIssue({ code: "custom", path: ["status"], message: "a receipt with settlement pointers is settled" });
-    }
-    if (r.status === "refunded" && r.refund === null) {
-      ctx.addIssue({ code: "custom", path: ["refund"], message: "a refunded receipt has a refund" });
-    }
-    if (r.status !== "refunded" && r.refund !== null) {
-      ctx.addIssue({ code: "custom", path: ["status"], message: "a receipt with a refund is refunded" });
-    }
-    if (r.refund !== null && BigInt(r.refund.amount) > BigInt(r.core.charged)) {
-      ctx.addIssue({ code: "custom", path: ["refund", "amount"], message: "must not exceed the charge" });
-    }
-  }, onlyWhenWellFormed);
-
-/** A receipt with its envelope. */
-export type Receipt = z.infer<typeof receiptSchema>;
-/** The envelope of a receipt: everything but `hash` and `core`, none of it hashed. */
-export type ReceiptEnvelope = Omit<Receipt, "hash" | "core">;
-/** The lifecycle status of a receipt. */
-export type ReceiptStatus = z.infer<typeof receiptStatusSchema>;

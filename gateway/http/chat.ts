@@ -37,7 +37,7 @@ export function chatRoutes(deps: HttpDeps) {
       model,
       endpoint: "chat" as const,
       body: { ...rest, messages, max_tokens: maxTokens },
-      promptText: messages.map((m) => `${m.role}: ${m.content}`).join("\n"),
+      promptText: JSON.stringify(messages),
       promptTokens,
       maxTokens,
       choices,

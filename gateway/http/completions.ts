@@ -47,7 +47,7 @@ export function completionRoutes(deps: HttpDeps) {
       model,
       endpoint: "completion" as const,
       body: { ...rest, max_tokens: maxTokens },
-      promptText: prompts.join("\n"),
+      promptText: typeof body.prompt === "string" ? body.prompt : JSON.stringify(body.prompt),
       promptTokens,
       maxTokens,
       choices,

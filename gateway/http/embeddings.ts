@@ -46,6 +46,7 @@ export function embeddingRoutes(deps: HttpDeps) {
       apiKeyId: c.get("apiKeyId"),
       model,
       inputs,
+      inputArray: Array.isArray(body.input),
       promptTokens,
       dimensions: body.dimensions,
       signal: c.req.raw.signal,

@@ -50,7 +50,7 @@ export function messagesRoutes(deps: HttpDeps) {
       model,
       endpoint: "chat" as const,
       body: forwarded,
-      promptText: messages.map((m) => `${m.role}: ${m.content}`).join("\n"),
+      promptText: JSON.stringify(messages),
       promptTokens,
       maxTokens,
       choices: 1,

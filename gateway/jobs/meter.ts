@@ -18,7 +18,7 @@ export function createChoiceMeter(tokenizer: Tokenizer, cap: number, echoedPromp
     let hi = points.length;
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
-      if (tokenizer.count(counter.text() + points.slice(0, mid).join("")) <= cap) lo = mid;
+      if (counter.tokensWith(points.slice(0, mid).join("")) <= cap) lo = mid;
       else hi = mid - 1;
     }
     return points.slice(0, lo).join("");
@@ -40,8 +40,8 @@ export function createChoiceMeter(tokenizer: Tokenizer, cap: number, echoedPromp
         const counted = this.accept(rest);
         return counted === null ? text.slice(0, same) || null : text.slice(0, same) + counted;
       }
-      // A token covers at least one UTF-8 byte, so this bound avoids an exact recount almost always.
-      if (counter.tokens() + Buffer.byteLength(text) <= cap || tokenizer.count(counter.text() + text) <= cap) {
+      // Exact: the count the text would have with this delta (only the unfinished tail is recounted).
+      if (counter.tokensWith(text) <= cap) {
         counter.push(text);
         if (counter.tokens() >= cap) reason = "length";
         return text;

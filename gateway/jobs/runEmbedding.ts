@@ -15,6 +15,8 @@ export type EmbeddingRequest = {
   apiKeyId: string | null;
   model: ModelEntry;
   inputs: string[];
+  /** Whether `input` was an array (its digest is then the JSON array, unambiguous). */
+  inputArray: boolean;
   promptTokens: number;
   dimensions?: number;
   signal: AbortSignal;
@@ -68,7 +70,9 @@ export async function runEmbedding(deps: JobDeps, req: EmbeddingRequest) {
     worker: backend.worker,
     counts: { promptTokens: req.promptTokens, completionTokens: 0 },
     finishReason: "stop",
-    promptDigest: sha256Digest(req.inputs.join("\n")),
+    promptDigest: sha256Digest(
+      req.inputs.length === 1 && !req.inputArray ? (req.inputs[0] ?? "") : JSON.stringify(req.inputs),
+    ),
     outputDigest: sha256Digest(JSON.stringify(answer.vectors)),
     startedAt,
     reported: answer.usage,

@@ -8,6 +8,8 @@ import { bytePairEncode, type MergeTable } from "./bpe.js";
 export type Vocabulary = MergeTable & {
   /** Whether `bytePairEncode(bytes(left) + bytes(right))` is exactly `[left, right]`. */
   compatible(left: number, right: number): boolean;
+  /** The token that `bytes[from..to)` is and that byte-pair encoding reaches from those bytes, or -1. */
+  wholeToken(bytes: Uint8Array, from: number, to: number): number;
 };
 
 /** gpt-tokenizer's rank table: index = rank, value = the token as a string, or its bytes when not valid UTF-8. */
@@ -36,7 +38,7 @@ function memoized<T>(compute: (left: number, right: number) => T): (left: number
 }
 
 /**
- * Builds the vocabulary view (~250 ms and ~20 MB for o200k_base: call it lazily).
+ * Builds the vocabulary view (~0.2 s and ~15 MB for o200k_base: call it lazily).
  * @param ranks gpt-tokenizer's rank table.
  * @returns The merge table with `compatible`.
  * @throws When some byte value has no one-byte token (not a byte-level vocabulary).
@@ -62,5 +64,19 @@ export function createVocabulary(ranks: RankTable): Vocabulary {
     const { ranks: pair } = bytePairEncode(bytes, 0, bytes.length, table);
     return pair.length === 2 && pair[0] === left && pair[1] === right;
   });
-  return { ...table, compatible };
+  const reachable = new Map<number, boolean>(); // a few tokens of a vocabulary are not what BPE makes of their bytes
+  const wholeToken = (bytes: Uint8Array, from: number, to: number): number => {
+    let key = "";
+    for (let i = from; i < to; i++) key += String.fromCharCode(bytes[i] as number);
+    const rank = byBinary.get(key);
+    if (rank === undefined) return -1;
+    let ok = reachable.get(rank);
+    if (ok === undefined) {
+      const { ranks: made } = bytePairEncode(bytes, from, to, table);
+      ok = made.length === 1 && made[0] === rank;
+      reachable.set(rank, ok);
+    }
+    return ok ? rank : -1;
+  };
+  return { ...table, compatible, wholeToken };
 }

@@ -14,9 +14,11 @@ import type { Tokenizer } from "./tokenizer.js";
  *    non-whitespace character must follow `p` somewhere in the text.
  * We require `e + MARGIN ≤ n` with MARGIN = 8 (2 spare units) and a non-whitespace character at or after `p`.
  *
- * Long runs cost no more per character than prose: a long unfinished piece keeps its encoding across deltas
- * (`growingPiece.ts`), and the regex is skipped while the unfinished text is only whitespace or one long piece
- * that the delta merely extends (`Tokenizer.facts`).
+ * Long runs stay linear (a few µs per character at worst, `scripts/bench/tokenCounting.ts`): a long unfinished
+ * piece keeps its encoding across deltas (`growingPiece.ts`), and the regex is skipped while the unfinished text is
+ * only whitespace or one long piece that the delta merely extends (`Tokenizer.facts`). A long piece mixing classes
+ * (say `中A中A…`) still re-runs the regex over itself on each delta; its tokens are short, so the completion cap
+ * bounds it.
  */
 
 /** Units of text kept after a piece before it is taken as final (see the module doc). */
@@ -44,6 +46,11 @@ export type StreamCounter = {
   push(delta: string): void;
   /** The exact token count of everything pushed so far (equals `tokenizer.count(text())`). */
   tokens(): number;
+  /**
+   * The exact count if `delta` were pushed (`tokenizer.count(text() + delta)`), without pushing it: to keep a
+   * completion within its cap. Costs a count of the unfinished tail plus `delta`, not of the whole text.
+   */
+  tokensWith(delta: string): number;
   /** Everything pushed so far. */
   text(): string;
 };
@@ -67,14 +74,17 @@ export function createStreamCounter(tokenizer: Tokenizer): StreamCounter {
   let pieces: [start: number, text: string | null][] = []; // the tail's pieces; null: read the grower at start
   let tailTokens: number | null = 0; // null: not counted since the last push
   const growing = new Map<number, GrowingPiece>(); // incremental encodings, by absolute start offset
-  let wsCut = 0; // only whitespace: start of its last piece (o200k splits after the last line break)
-  let wsLast = ""; // only whitespace: text of its last piece
+  // While the tail is only whitespace: its one piece, or two (o200k splits after the last line break).
+  let wsPieces: { start: number; text: string }[] = [{ start: 0, text: "" }];
   let run: RegExp | null = null; // the tail is one long piece that deltas of this class extend
   let lastUnit = 0; // the last UTF-16 unit pushed
 
   const grower = (at: number) => {
     let g = growing.get(at);
-    if (g === undefined) growing.set(at, (g = createGrowingPiece(tokenizer)));
+    if (g === undefined) {
+      g = createGrowingPiece(tokenizer);
+      growing.set(at, g);
+    }
     return g;
   };
   const dropGrowers = (from: number) => {
@@ -91,27 +101,38 @@ export function createStreamCounter(tokenizer: Tokenizer): StreamCounter {
     return g.tokens;
   };
 
+  /** Appends to a whitespace piece; a long one keeps an incremental encoding (a rope of text never read again). */
+  const appendWs = (piece: { start: number; text: string }, added: string) => {
+    const at = done.length + piece.start;
+    const g = growing.get(at);
+    if (g !== undefined) g.extend(added);
+    else if (piece.text.length + added.length > LONG_PIECE) grower(at).extend(piece.text + added);
+    piece.text += added;
+  };
+
   /** The tail is only whitespace, `delta` included: grow its one or two pieces. */
   const pushWhitespace = (delta: string) => {
     let newline = -1;
     if (breaksTrailingWhitespaceAfterLastNewline) {
       for (let i = delta.length - 1; i >= 0 && newline < 0; i--) if (isNewline(delta.charCodeAt(i))) newline = i;
     }
-    const base = done.length;
+    const first = wsPieces[0] as { start: number; text: string };
+    const last = wsPieces[wsPieces.length - 1] as { start: number; text: string };
     if (newline < 0) {
-      grower(base + wsCut).extend(delta);
-      wsLast += delta;
+      appendWs(last, delta);
     } else {
       // The first piece swallows the last one and the delta up to its last line break; a new last piece starts.
-      const first = grower(base); // when wsCut is 0, the last piece is the first one
-      if (wsCut > 0) {
-        first.extend(wsLast);
-        growing.delete(base + wsCut);
+      if (last !== first) {
+        appendWs(first, last.text);
+        growing.delete(done.length + last.start);
       }
-      first.extend(delta.slice(0, newline + 1));
-      wsCut = tail.length + newline + 1;
-      wsLast = delta.slice(newline + 1);
-      if (wsLast.length > 0) grower(base + wsCut).extend(wsLast);
+      appendWs(first, delta.slice(0, newline + 1));
+      wsPieces = [first];
+      if (newline + 1 < delta.length) {
+        const next = { start: tail.length + newline + 1, text: "" };
+        appendWs(next, delta.slice(newline + 1));
+        wsPieces.push(next);
+      }
     }
     tail += delta;
   };
@@ -140,8 +161,7 @@ export function createStreamCounter(tokenizer: Tokenizer): StreamCounter {
     if (lastNonSpace < 0) {
       // Only whitespace is left: from now on it grows without the regex.
       pieces = [];
-      wsCut = 0;
-      wsLast = "";
+      wsPieces = [{ start: 0, text: "" }];
       dropGrowers(done.length);
       const text = tail;
       tail = "";
@@ -192,7 +212,9 @@ export function createStreamCounter(tokenizer: Tokenizer): StreamCounter {
       if (tailTokens === null) {
         tailTokens = 0;
         if (lastNonSpace < 0) {
-          for (const [at, g] of growing) if (at >= done.length) tailTokens += g.tokens;
+          for (const { start, text } of wsPieces) {
+            tailTokens += growing.get(done.length + start)?.tokens ?? tokenizer.countPiece(text);
+          }
         } else {
           const live = new Set<number>();
           for (const [start, text] of pieces) {
@@ -203,6 +225,11 @@ export function createStreamCounter(tokenizer: Tokenizer): StreamCounter {
         }
       }
       return doneTokens + tailTokens;
+    },
+    tokensWith(delta) {
+      if (typeof delta !== "string") throw new TypeError(`tokensWith expects a string delta, got ${typeof delta}`);
+      // The final pieces stay as they are whatever follows; the tail starts where a piece starts.
+      return doneTokens + tokenizer.count(tail + delta);
     },
     text: () => done + tail,
   };

@@ -4,7 +4,23 @@ import fc from "fast-check";
 export const tricky = fc.constantFrom(
   ...[" ", "    ", " ".repeat(9), "\n", "\r\n", "\r", "\t", "\u00a0", "\u2028", "'", "'l", "s", "l", "ll", "L", "ve"],
   ...["RE", "do", "don", "I", "t", "Z", "é", "e\u0301", "ß", "Ǆ", "ǅ", "ʰ", "中", "文", "ア", "ي", "1", "23", "٣"],
-  ...["/", "!", "?!", ".", "-", "<|endoftext|>", "😀", "👩🏽‍💻", "𝐀", "𝐚", "\ud835", "\udc00", "\udc1a", "\u0000", "\u200d"],
+  ...[
+    "/",
+    "!",
+    "?!",
+    ".",
+    "-",
+    "<|endoftext|>",
+    "😀",
+    "👩🏽‍💻",
+    "𝐀",
+    "𝐚",
+    "\ud835",
+    "\udc00",
+    "\udc1a",
+    "\u0000",
+    "\u200d",
+  ],
 );
 
 /** Long runs of one string: spaces, line breaks, letters, CJK, emoji, punctuation, digits. */
