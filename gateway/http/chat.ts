@@ -71,14 +71,7 @@ export function chatRoutes(deps: HttpDeps) {
       request,
       openAIFormat({
         choices,
-        chunk: (choicesJson, extra = {}) => ({
-          id: jobId,
-          object: "chat.completion.chunk",
-          created,
-          model: model.id,
-          choices: choicesJson,
-          ...extra,
-        }),
+        envelope: { id: jobId, object: "chat.completion.chunk", created, model: model.id },
         opening: (index) => ({ index, delta: { role: "assistant", content: "" }, finish_reason: null }),
         delta: (d) => ({ index: d.index, delta: { content: d.text }, finish_reason: null }),
         finish: (index, reason) => ({ index, delta: {}, finish_reason: reason }),

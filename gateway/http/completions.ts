@@ -84,14 +84,7 @@ export function completionRoutes(deps: HttpDeps) {
       request,
       openAIFormat({
         choices,
-        chunk: (choicesJson, extra = {}) => ({
-          id: jobId,
-          object: "text_completion",
-          created,
-          model: model.id,
-          choices: choicesJson,
-          ...extra,
-        }),
+        envelope: { id: jobId, object: "text_completion", created, model: model.id },
         delta: (d) => ({ index: d.index, text: d.text, logprobs: d.logprobs ?? null, finish_reason: null }),
         finish: (index, reason) => ({ index, text: "", logprobs: null, finish_reason: reason }),
         includeUsage: stream_options?.include_usage === true,

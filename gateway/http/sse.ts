@@ -33,23 +33,25 @@ export const dataLine = (payload: unknown) => `data: ${JSON.stringify(payload)}\
 /** OpenAI's framing (chat and completions): `data:` chunks, the receipt on the last, then `[DONE]`. */
 export function openAIFormat(p: {
   choices: number;
-  chunk(choices: unknown[], extra?: Record<string, unknown>): unknown;
+  /** The fields every chunk repeats: `id` (the job id), `object`, `created`, `model`. */
+  envelope: { id: string; object: string; created: number; model: string };
   opening?(index: number): unknown;
   delta(d: OutputDelta): unknown;
   finish(index: number, reason: "stop" | "length"): unknown;
   includeUsage: boolean;
 }): StreamFormat {
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({ ...p.envelope, choices, ...extra });
   return {
     open: () =>
-      p.opening ? Array.from({ length: p.choices }, (_, i) => dataLine(p.chunk([p.opening?.(i)]))).join("") : "",
-    delta: (d) => dataLine(p.chunk([p.delta(d)])),
+      p.opening ? Array.from({ length: p.choices }, (_, i) => dataLine(chunk([p.opening?.(i)]))).join("") : "",
+    delta: (d) => dataLine(chunk([p.delta(d)])),
     close(result) {
       let out = "";
       for (let index = 0; index < p.choices; index++) {
         const extra = index === p.choices - 1 ? { receipt_hash: result.receiptHash } : {};
-        out += dataLine(p.chunk([p.finish(index, result.finishReasons[index] ?? "stop")], extra));
+        out += dataLine(chunk([p.finish(index, result.finishReasons[index] ?? "stop")], extra));
       }
-      if (p.includeUsage) out += dataLine(p.chunk([], { usage: usageOf(result), receipt_hash: result.receiptHash }));
+      if (p.includeUsage) out += dataLine(chunk([], { usage: usageOf(result), receipt_hash: result.receiptHash }));
       return `${out}data: [DONE]\n\n`;
     },
     fail(error, result) {
