@@ -23,6 +23,10 @@ DECLARE
   lim NUMERIC;
   used NUMERIC;
 BEGIN
+  -- The admission commits without waiting for its WAL flush (it stays atomic and visible to every other
+  -- transaction at once): the job's settle, which is durable, flushes the WAL past this record. Only a
+  -- crash of the database itself between the two can lose a hold, and then the job's charge with it.
+  PERFORM set_config('synchronous_commit', 'off', true);
   IF key_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.id = key_id AND k.revoked_at IS NULL) THEN
     RETURN QUERY SELECT 'key_revoked'::text, 0::numeric;
     RETURN;
