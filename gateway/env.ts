@@ -12,6 +12,11 @@ export const gatewayEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
   /** A Postgres URL; when unset the gateway keeps its data in embedded PGlite under BASIS_DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
+  /** A schema to keep the gateway's tables in, within DATABASE_URL's database (default `public`). */
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lowercase SQL identifier")
+    .optional(),
   BASIS_DATA_DIR: z.string().default(".basis/gateway"),
   /** Any OpenAI-compatible server (vLLM, llama.cpp, Ollama…) the gateway serves from itself. */
   BASIS_UPSTREAM_URL: z.string().url().optional(),

@@ -28,7 +28,9 @@ import { openDb } from "./store/db.js";
 const env = parseGatewayEnv();
 const log = pino({ level: env.LOG_LEVEL, redact: ["authorization", "*.authorization", "key", "*.key"] });
 
-const db = await openDb({ databaseUrl: env.DATABASE_URL, dataDir: env.DATABASE_URL ? undefined : env.BASIS_DATA_DIR });
+const db = await openDb(
+  env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL, schema: env.DATABASE_SCHEMA } : { dataDir: env.BASIS_DATA_DIR },
+);
 const instanceId = randomUUID();
 const node = `${env.HOST}:${env.PORT}`;
 await registerInstance(db, { instanceId, node });
