@@ -40,8 +40,9 @@ export function createChoiceMeter(tokenizer: Tokenizer, cap: number, echoedPromp
         const counted = this.accept(rest);
         return counted === null ? text.slice(0, same) || null : text.slice(0, same) + counted;
       }
-      // Exact: the count the text would have with this delta (only the unfinished tail is recounted).
-      if (counter.tokensWith(text) <= cap) {
+      // Far from the cap a bound decides (see StreamCounter.settled); near it, the exact count with the delta.
+      const { finalTokens, unfinishedUnits } = counter.settled();
+      if (finalTokens + 3 * (unfinishedUnits + text.length) <= cap || counter.tokensWith(text) <= cap) {
         counter.push(text);
         if (counter.tokens() >= cap) reason = "length";
         return text;

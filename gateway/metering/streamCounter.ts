@@ -53,6 +53,12 @@ export type StreamCounter = {
   tokensWith(delta: string): number;
   /** Everything pushed so far. */
   text(): string;
+  /**
+   * Tokens of the final pieces and UTF-16 units of the unfinished tail: appending `delta` can only change the
+   * tail, so `count(text() + delta) ≤ finalTokens + 3 × (unfinishedUnits + delta.length)` (a token is at least
+   * one UTF-8 byte, a UTF-16 unit at most three). A cheap bound that spares `tokensWith` far from a cap.
+   */
+  settled(): { finalTokens: number; unfinishedUnits: number };
 };
 
 /**
@@ -183,6 +189,7 @@ export function createStreamCounter(tokenizer: Tokenizer): StreamCounter {
   };
 
   return {
+    settled: () => ({ finalTokens: doneTokens, unfinishedUnits: tail.length }),
     push(delta) {
       if (typeof delta !== "string") throw new TypeError(`push expects a string delta, got ${typeof delta}`);
       if (delta.length === 0) return;

@@ -130,3 +130,25 @@ describe("gateway/metering/streamCounter", () => {
     assert.throws(() => counter.push(undefined as unknown as string), TypeError);
   });
 });
+
+describe("gateway › metering › createStreamCounter › settled", () => {
+  it("bounds the count after any delta: count(text + delta) <= finalTokens + 3 × (unfinishedUnits + delta.length)", async () => {
+    const { default: fc } = await import("fast-check");
+    const { getTokenizer } = await import("../../gateway/metering/tokenizer.js");
+    const { createStreamCounter } = await import("../../gateway/metering/streamCounter.js");
+    const tokenizer = getTokenizer("o200k_base");
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: "grapheme", maxLength: 10 }), { maxLength: 25 }),
+        fc.string({ unit: "grapheme", maxLength: 10 }),
+        (deltas, next) => {
+          const counter = createStreamCounter(tokenizer);
+          for (const d of deltas) counter.push(d);
+          const { finalTokens, unfinishedUnits } = counter.settled();
+          return tokenizer.count(counter.text() + next) <= finalTokens + 3 * (unfinishedUnits + next.length);
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+  });
+});
