@@ -34,6 +34,7 @@ const { positionals, values } = parseArgs({
   options: { units: { type: "string", default: "credits" }, ref: { type: "string" } },
 });
 const [command, rawAccount, rest] = positionals;
+if (rawAccount && !isAddress(rawAccount)) fail(`${rawAccount} is not an account address (0x + 40 hex digits)`);
 if (!command || !rawAccount || !isAddress(rawAccount)) {
   fail(
     "usage: npm run operator -- credit <account> <amount> [--units base|credits] [--ref id]\n       npm run operator -- key <account> [name]",
