@@ -101,6 +101,13 @@ export const rateLimited = (message: string, headers: Record<string, string>) =>
 export const badGateway = (message = "The inference backend failed.") =>
   new ApiError(502, message, { type: "api_error", code: "backend_error" });
 
+/** 499 (nginx's convention): the client closed the request before any output; nobody reads this answer. */
+export const clientClosed = () =>
+  new ApiError(499, "The client closed the request before any output.", {
+    type: "invalid_request_error",
+    code: "client_closed",
+  });
+
 /** 503: nothing can serve the model now; never fabricated output. */
 export const runtimePending = (model: string, retryAfterSeconds = 5) =>
   new ApiError(503, `No inference backend can serve '${model}' right now: the runtime is pending. Retry later.`, {

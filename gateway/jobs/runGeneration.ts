@@ -2,7 +2,7 @@ import type { Hex } from "viem";
 import { holdFor } from "../../protocol/pricing.js";
 import { type FinishReason, sha256Digest } from "../../protocol/receipt.js";
 import type { ModelEntry } from "../catalog.js";
-import { badGateway, runtimePending } from "../errors.js";
+import { badGateway, clientClosed, runtimePending } from "../errors.js";
 import { type Backend, BackendUnavailableError, type OutputDelta, type ReportedUsage } from "../routing/backend.js";
 import { refusal } from "./admission.js";
 import type { JobDeps } from "./deps.js";
@@ -143,8 +143,9 @@ async function relay(
           );
         }
         if (!relayedAny) {
+          // Whatever went wrong (a malformed stream, a protocol violation), nothing was relayed: nothing is charged.
           await deps.ledger.release({ jobId: req.jobId });
-          throw error;
+          throw badGateway(`The backend failed before its first token: ${(error as Error).message}`);
         }
         failure = error as Error;
         break;
@@ -155,6 +156,11 @@ async function relay(
     backendAbort.abort();
   }
 
+  if (req.signal.aborted && !relayedAny) {
+    // The client left before any output: like a failure before the first token, it costs nothing.
+    await deps.ledger.release({ jobId: req.jobId });
+    throw clientClosed();
+  }
   const completionTokens = meters.reduce((sum, m) => sum + m.tokens(), 0);
   const ended: FinishReason = failure
     ? "failed"

@@ -14,6 +14,8 @@ import { fileURLToPath } from "node:url";
 export type UpstreamBehavior = {
   /** Milliseconds between streamed tokens. */
   tokenDelayMs?: number;
+  /** Milliseconds before the first streamed token. */
+  firstTokenDelayMs?: number;
   /** Answer every generation with this HTTP status and an OpenAI error body. */
   failStatus?: number;
   /** Destroy the socket after this many streamed tokens. */
@@ -114,6 +116,8 @@ export async function startOpenAIUpstream(port = 0, defaults: UpstreamBehavior =
     const send = (payload: unknown) => res.write(`data: ${JSON.stringify(payload)}\n\n`);
     const object2 = chat ? "chat.completion.chunk" : "text_completion";
     let sent = 0;
+    if (behavior.firstTokenDelayMs) await sleep(behavior.firstTokenDelayMs);
+    if (res.destroyed) return;
     const logprobs = (text: string) =>
       typeof body.logprobs === "number" && !chat
         ? { tokens: [text], token_logprobs: [-0.5], top_logprobs: [{ [text]: -0.5 }], text_offset: [0] }

@@ -152,6 +152,33 @@ describe("gateway › /v1/chat/completions with the official openai SDK", () => 
   });
 });
 
+describe("gateway › a client that leaves before the first token", () => {
+  it("pays nothing, leaves no hold and no receipt", async () => {
+    const upstream = await startOpenAIUpstream();
+    const gateway = await startGateway({ upstreamUrl: upstream.url, credits: CREDITS });
+    try {
+      upstream.setBehavior({ firstTokenDelayMs: 400 });
+      const client = new OpenAI({ baseURL: gateway.baseURL, apiKey: gateway.key, maxRetries: 0 });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 100);
+      await assert.rejects(
+        client.chat.completions.create(
+          { model: "basis-default", messages: [{ role: "user", content: "wait" }] },
+          { signal: controller.signal },
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const balance = await gateway.ledger.balance(gateway.account);
+      assert.equal(balance.available, CREDITS);
+      assert.equal(balance.held, 0n);
+      assert.equal((await gateway.receipts.list({ account: gateway.account, limit: 5 })).data.length, 0);
+    } finally {
+      await gateway.close();
+      await upstream.close();
+    }
+  });
+});
+
 describe("gateway › errors in the OpenAI envelope, mapped by the SDK", () => {
   let upstream: OpenAIUpstream;
   let gateway: Awaited<ReturnType<typeof startGateway>>;
