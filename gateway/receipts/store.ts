@@ -1,5 +1,5 @@
 import type { Hex } from "viem";
-import { type ReceiptCore, receiptHash } from "../../protocol/receipt.js";
+import type { ReceiptCore } from "../../protocol/receipt.js";
 import { type SettleRow, settleOutcome } from "../ledger/settle.js";
 import type { Db } from "../store/db.js";
 
@@ -39,26 +39,6 @@ const toReceipt = (row: Row): StoredReceipt => ({
 /** Receipts in the gateway's database. */
 export function createReceiptStore(db: Db) {
   return {
-    /** Records the receipt of a finished job (once per job) and returns its hash. */
-    async record(core: ReceiptCore, reported: StoredReceipt["reportedUsage"]): Promise<Hex> {
-      const hash = receiptHash(core);
-      await db.query(
-        `INSERT INTO receipts (hash, job_id, account, worker, model, core, reported_prompt_tokens, reported_completion_tokens)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) ON CONFLICT (job_id) DO NOTHING`,
-        [
-          hash,
-          core.jobId,
-          core.account,
-          core.worker,
-          core.model,
-          JSON.stringify(core),
-          reported.promptTokens,
-          reported.completionTokens,
-        ],
-      );
-      return hash;
-    },
-
     /**
      * Ends a job in one statement: `basis_settle` debits `charged` and releases the rest of the hold,
      * and the receipt is inserted in the same statement (nothing is recorded if the settle fails).
@@ -102,11 +82,6 @@ export function createReceiptStore(db: Db) {
          FROM (SELECT unnest($1::text[]) AS hash, unnest($2::text[]) AS signature) v WHERE r.hash = v.hash`,
         [pairs.map((p) => p.hash), pairs.map((p) => p.signature)],
       );
-    },
-
-    /** Stores the attester's signature over a receipt hash. */
-    async setSignature(hash: Hex, signature: Hex): Promise<void> {
-      await db.query("UPDATE receipts SET signature = $2 WHERE hash = $1", [hash, signature]);
     },
 
     async byHash(hash: string): Promise<StoredReceipt | null> {
