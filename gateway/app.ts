@@ -16,6 +16,7 @@ import { observe } from "./http/observe.js";
 import { openApiRoutes } from "./http/openapi.js";
 import { receiptRoutes } from "./http/receipts.js";
 import { statusRoutes } from "./http/status.js";
+import { publicWorkerRoutes } from "./http/workers.js";
 import type { Metrics } from "./observability/metrics.js";
 
 /** Everything the app is built from: injected, so tests and production share it. */
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
   v1.route("/", modelRoutes(deps));
+  v1.route("/", publicWorkerRoutes(deps));
   const auth = apiKeyAuth(deps.keys);
   const idempotent = idempotencyKeys(deps.idempotency);
   const limited = requestRateLimit(deps.rateLimits);

@@ -35,6 +35,10 @@ export const gatewayEnvSchema = z.object({
       return map;
     }),
   BASIS_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** A worker job that produced nothing after this long fails (before its first token: retried on another worker). */
+  BASIS_WORKER_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** A worker that sends nothing for this long mid-stream fails the job and is flagged. */
+  BASIS_WORKER_STALL_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** Server secret for API key hashes (HMAC pepper); at least 32 characters. */
   BASIS_KEY_PEPPER: z.string().min(32, "must be at least 32 characters"),
   /** The attester's private key: signs receipts (EIP-191) and withdrawal vouchers (EIP-712). */

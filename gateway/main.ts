@@ -21,9 +21,13 @@ import { createMetrics } from "./observability/metrics.js";
 import { createSignatureWriter } from "./receipts/signatureWriter.js";
 import { createReceiptSigner } from "./receipts/signer.js";
 import { createReceiptStore } from "./receipts/store.js";
-import { type Backend, createStaticRouter } from "./routing/backend.js";
+import type { Backend } from "./routing/backend.js";
 import { createUpstreamBackend } from "./routing/upstream.js";
 import { openDb } from "./store/db.js";
+import { createWorkerHub } from "./workers/hub.js";
+import { createWorkerRecords } from "./workers/records.js";
+import { createWorkerRouter } from "./workers/router.js";
+import { createWorkerTokens } from "./workers/tokens.js";
 
 const env = parseGatewayEnv();
 const log = pino({ level: env.LOG_LEVEL, redact: ["authorization", "*.authorization", "key", "*.key"] });
@@ -64,6 +68,15 @@ const signatures = createSignatureWriter(signer, receipts, {
 });
 const deployment = loadDeployment(env.BASIS_CHAIN_ID);
 
+const workerTokens = createWorkerTokens(db, { pepper: env.BASIS_KEY_PEPPER });
+const workerRecords = createWorkerRecords(db);
+const hub = createWorkerHub({
+  tokens: workerTokens,
+  records: workerRecords,
+  logger: log,
+  timeouts: { firstTokenMs: env.BASIS_WORKER_FIRST_TOKEN_TIMEOUT_MS, stallMs: env.BASIS_WORKER_STALL_TIMEOUT_MS },
+});
+
 const metrics = createMetrics();
 const app = createApp({
   logger: log,
@@ -75,7 +88,8 @@ const app = createApp({
   }),
   ready: async () => (await db.query("SELECT 1 AS ok")).length === 1,
   catalog,
-  router: createStaticRouter(() => backends),
+  router: createWorkerRouter(hub.links, backends),
+  workers: { hub, tokens: workerTokens, records: workerRecords },
   ledger,
   receipts,
   keys: cachedKeys(createApiKeys(db, { pepper: env.BASIS_KEY_PEPPER })),
@@ -114,6 +128,8 @@ const server = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, (
   );
 });
 
+server.on("upgrade", hub.upgrade);
+
 async function shutdown(signal: string) {
   log.info({ signal }, "stopping");
   clearInterval(beat);
@@ -121,6 +137,7 @@ async function shutdown(signal: string) {
   const drained = new Promise<void>((resolve) => server.close(() => resolve()));
   (server as import("node:http").Server).closeIdleConnections();
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  await hub.close().catch(() => {});
   await signatures.flush().catch(() => {});
   await retireInstance(db, instanceId).catch(() => {});
   await db.close();

@@ -10,9 +10,9 @@ import type { Address } from "viem";
 import { type BudgetRow, budgetSelect, type KeyBudget, toKeyBudget, writeBudget } from "../ledger/budget.js";
 import { normalizeAccount } from "../ledger/rows.js";
 import type { Db } from "../store/db.js";
+import { secretKind } from "./secrets.js";
 
 export const API_KEY_PREFIX = "sk-basis-";
-const KEY_PATTERN = /^sk-basis-[A-Za-z0-9_-]{43}$/;
 
 /** A budget to set on a key: a cap in base units per UTC day, UTC month, or for its lifetime (null). */
 export type BudgetSetting = { limit: bigint; period: "day" | "month" | null };
@@ -89,30 +89,27 @@ function toRecord(r: KeyRow): ApiKeyRecord {
  * const record = await keys.verify(bearerToken); // null → 401
  */
 export function createApiKeys(db: Db, options: { pepper: string | Uint8Array; now?: () => Date }): ApiKeys {
-  const pepper = typeof options.pepper === "string" ? Buffer.from(options.pepper, "utf8") : Buffer.from(options.pepper);
-  if (pepper.length < 32) throw new Error("The API key pepper must be at least 32 bytes long.");
+  const secrets = secretKind(API_KEY_PREFIX, options.pepper);
   const now = () => options.now?.().toISOString() ?? null;
-  const hmac = (key: string) => crypto.createHmac("sha256", pepper).update(key, "utf8").digest();
   const first = (rows: KeyRow[]) => (rows[0] ? toRecord(rows[0]) : null);
 
   return {
     async create(p) {
       const account = normalizeAccount(p.account);
-      const secret = crypto.randomBytes(32).toString("base64url");
-      const key = `${API_KEY_PREFIX}${secret}`;
+      const secret = secrets.mint();
       const id = `key_${crypto.randomBytes(12).toString("base64url")}`;
       const rows = await db.transaction(async (tx) => {
         // Every key gets a budget row, so its spend is tracked even without a cap.
         await writeBudget(tx, { apiKeyId: id, limit: p.budget?.limit ?? null, period: p.budget?.period ?? null });
         await tx.query(
           "INSERT INTO api_keys (id, account, name, key_hash, prefix, last_four) VALUES ($1, $2, $3, $4, $5, $6)",
-          [id, account, p.name, hmac(key).toString("hex"), `${API_KEY_PREFIX}${secret.slice(0, 4)}`, secret.slice(-4)],
+          [id, account, p.name, secrets.hash(secret.plaintext).toString("hex"), secret.displayPrefix, secret.lastFour],
         );
         return tx.query<KeyRow>(`${select("api_keys")} WHERE k.id = $2`, [now(), id]);
       });
       const record = first(rows);
       if (!record) throw new Error("The new API key was not stored.");
-      return { key, record };
+      return { key: secret.plaintext, record };
     },
     async list(account) {
       const rows = await db.query<KeyRow>(`${select("api_keys")} WHERE k.account = $2 ORDER BY k.created_at, k.id`, [
@@ -142,15 +139,15 @@ export function createApiKeys(db: Db, options: { pepper: string | Uint8Array; no
       });
     },
     async verify(plaintext) {
-      if (typeof plaintext !== "string" || !KEY_PATTERN.test(plaintext)) return null;
-      const presented = hmac(plaintext);
+      if (!secrets.wellFormed(plaintext)) return null;
+      const presented = secrets.hash(plaintext);
       // Found by its hash (an index); the final comparison is constant-time all the same. The hash is
       // keyed by the pepper, so timing of either step tells an attacker nothing about stored hashes.
       const [row] = await db.query<KeyRow>(`${select("api_keys")} WHERE k.key_hash = $2`, [
         now(),
         presented.toString("hex"),
       ]);
-      if (!row || !crypto.timingSafeEqual(Buffer.from(row.key_hash, "hex"), presented)) return null;
+      if (!row || !secrets.matches(row.key_hash, presented)) return null;
       return row.revoked_at === null ? toRecord(row) : null;
     },
   };

@@ -9,6 +9,7 @@ import type { AppEnv, HttpDeps } from "./context.js";
 import { readJsonBody } from "./json.js";
 import { pageLimit, presentReceipt } from "./receipts.js";
 import { parseBody } from "./validate.js";
+import { accountWorkerRoutes } from "./workers.js";
 
 const signInSchema = z.strictObject({
   message: z.string().min(1).max(4_096),
@@ -169,6 +170,8 @@ export function accountRoutes(deps: HttpDeps) {
       next_cursor: page.nextCursor,
     });
   });
+
+  app.route("/account", accountWorkerRoutes(deps));
 
   return app;
 }

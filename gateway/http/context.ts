@@ -3,6 +3,7 @@ import type { Sessions } from "../account/sessions.js";
 import type { ApiKeys } from "../auth/apiKeys.js";
 import type { JobDeps } from "../jobs/deps.js";
 import type { Idempotency } from "../ledger/idempotency.js";
+import type { WorkersDeps } from "./workers.js";
 
 /** Per-request variables set by the middlewares. */
 export type AppEnv = {
@@ -23,6 +24,8 @@ export type HttpDeps = JobDeps & {
   siweDomain?: string;
   newJobId(): string;
   bodyLimitBytes: number;
+  /** Contributor workers (tokens, connections, records); absent: this gateway takes no workers. */
+  workers?: WorkersDeps;
   /** What `/api/launch-status` reports about the contracts. */
   launch: { chainId: number; contracts: Record<string, string> | null };
 };

@@ -2,7 +2,7 @@ import type { Hex } from "viem";
 import type { Price, TokenCounts } from "../../protocol/pricing.js";
 import { createReceiptCore, type FinishReason, receiptHash } from "../../protocol/receipt.js";
 import type { ModelEntry } from "../catalog.js";
-import type { ReportedUsage } from "../routing/backend.js";
+import type { Backend, ReportedUsage } from "../routing/backend.js";
 import type { JobDeps } from "./deps.js";
 
 /** The facts of a finished job, from which its charge and receipt follow. */
@@ -11,7 +11,8 @@ export type FinishedJob = {
   account: Hex;
   model: ModelEntry;
   price: Price;
-  worker: Hex | null;
+  /** The backend that served the job (its worker earns the reward; null: nothing served). */
+  servedBy: Backend | null;
   counts: TokenCounts;
   finishReason: FinishReason;
   promptDigest: Hex;
@@ -31,7 +32,7 @@ export async function finishJob(deps: JobDeps, job: FinishedJob): Promise<{ rece
     jobId: job.jobId,
     model: job.model.id,
     account: job.account,
-    worker: job.worker,
+    worker: job.servedBy?.worker ?? null,
     tokenizer: job.model.tokenizer,
     counts: job.counts,
     price: job.price,
@@ -44,7 +45,12 @@ export async function finishJob(deps: JobDeps, job: FinishedJob): Promise<{ rece
   });
   const hash = receiptHash(core);
   const charged = BigInt(core.charged);
-  await deps.receipts.settleAndRecord({ hash, core, charged, reported: job.reported });
+  const workerId = job.servedBy?.worker ? job.servedBy.id : null;
+  await deps.receipts.settleAndRecord({ hash, core, charged, reported: job.reported, workerId });
+  job.servedBy?.observeUsage?.(
+    { promptTokens: job.counts.promptTokens, completionTokens: job.counts.completionTokens },
+    job.reported,
+  );
   deps.signLater(hash);
   deps.observeJob?.(core);
   return { receiptHash: hash, charged };

@@ -67,7 +67,7 @@ export async function runEmbedding(deps: JobDeps, req: EmbeddingRequest) {
     account: req.account,
     model: req.model,
     price,
-    worker: backend.worker,
+    servedBy: backend,
     counts: { promptTokens: req.promptTokens, completionTokens: 0 },
     finishReason: "stop",
     promptDigest: sha256Digest(

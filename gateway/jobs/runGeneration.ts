@@ -174,7 +174,7 @@ async function relay(
     account: req.account,
     model: req.model,
     price,
-    worker: backend?.worker ?? null,
+    servedBy: backend,
     counts: { promptTokens: req.promptTokens, completionTokens },
     finishReason: ended,
     promptDigest: sha256Digest(req.promptText),

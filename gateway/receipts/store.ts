@@ -49,13 +49,15 @@ export function createReceiptStore(db: Db) {
       core: ReceiptCore;
       charged: bigint;
       reported: StoredReceipt["reportedUsage"];
+      /** The worker (not only its payout address) that served the job. */
+      workerId?: string | null;
     }) {
       const { core } = p;
       const [row] = await db.query<SettleRow>(
         `WITH s AS (SELECT * FROM basis_settle($1, $2::numeric, NULL)),
          r AS (
-           INSERT INTO receipts (hash, job_id, account, worker, model, core, reported_prompt_tokens, reported_completion_tokens)
-           SELECT $3, $1, $4, $5, $6, $7::jsonb, $8, $9 FROM s WHERE s.outcome IN ('ok', 'recorded')
+           INSERT INTO receipts (hash, job_id, account, worker, model, core, reported_prompt_tokens, reported_completion_tokens, worker_id)
+           SELECT $3, $1, $4, $5, $6, $7::jsonb, $8, $9, $10 FROM s WHERE s.outcome IN ('ok', 'recorded')
            ON CONFLICT (job_id) DO NOTHING
          )
          SELECT outcome, debited::text AS debited, released::text AS released FROM s`,
@@ -69,6 +71,7 @@ export function createReceiptStore(db: Db) {
           JSON.stringify(core),
           p.reported.promptTokens,
           p.reported.completionTokens,
+          p.workerId ?? null,
         ],
       );
       return settleOutcome(row, core.jobId, p.charged);

@@ -57,6 +57,11 @@ export interface Backend {
    * delta when it cannot serve; after that, a failure ends the iteration with an error.
    */
   generate(job: BackendJob): AsyncIterable<OutputDelta | { usage: ReportedUsage }>;
+  /**
+   * Told, after a job it served was settled, the gateway's count beside the backend's own report
+   * (workers: a persistent disagreement marks the worker suspect).
+   */
+  observeUsage?(counted: ReportedUsage, reported: ReportedUsage): void;
   /** Embeddings for `inputs`, in order. */
   embed(job: { jobId: string; model: string; inputs: string[]; dimensions?: number; signal: AbortSignal }): Promise<{
     vectors: number[][];
@@ -72,27 +77,4 @@ export interface Router {
   health(model: string): ModelHealth;
   /** `proxy` when some backend is configured, `pending` when none is. */
   mode(): "proxy" | "pending";
-}
-
-/** A router over a fixed list of backends, in preference order (workers first, then the upstream). */
-export function createStaticRouter(backends: () => readonly Backend[]): Router {
-  return {
-    pick(model, exclude) {
-      for (const backend of backends()) {
-        if (exclude?.has(backend.id)) continue;
-        if (backend.health(model) === "ready") return backend;
-      }
-      return null;
-    },
-    health(model) {
-      let best: "ready" | "loading" | "unavailable" = "unavailable";
-      for (const backend of backends()) {
-        const h = backend.health(model);
-        if (h === "ready") return "ready";
-        if (h === "loading") best = "loading";
-      }
-      return best;
-    },
-    mode: () => (backends().length > 0 ? "proxy" : "pending"),
-  };
 }

@@ -69,6 +69,8 @@ export type OpenAIUpstream = {
   setBehavior(behavior: UpstreamBehavior): void;
   /** Requests received per path. */
   requests: Map<string, number>;
+  /** Streamed generations in progress (the client has not gone away and the answer has not ended). */
+  streaming(): number;
   close(): Promise<void>;
 };
 
@@ -79,6 +81,7 @@ export type OpenAIUpstream = {
 export async function startOpenAIUpstream(port = 0, defaults: UpstreamBehavior = {}): Promise<OpenAIUpstream> {
   let behavior: UpstreamBehavior = defaults;
   const requests = new Map<string, number>();
+  let open = 0;
 
   async function generate(req: IncomingMessage, res: ServerResponse, chat: boolean) {
     const body = await readJson(req);
@@ -113,6 +116,10 @@ export async function startOpenAIUpstream(port = 0, defaults: UpstreamBehavior =
       return;
     }
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    open += 1;
+    res.once("close", () => {
+      open -= 1;
+    });
     const send = (payload: unknown) => res.write(`data: ${JSON.stringify(payload)}\n\n`);
     const object2 = chat ? "chat.completion.chunk" : "text_completion";
     let sent = 0;
@@ -191,7 +198,13 @@ export async function startOpenAIUpstream(port = 0, defaults: UpstreamBehavior =
           ? generate(req, res, false)
           : req.method === "POST" && path.endsWith("/embeddings")
             ? embeddings(req, res)
-            : Promise.resolve(void res.writeHead(404).end());
+            : req.method === "GET" && path.endsWith("/models")
+              ? Promise.resolve(
+                  void res
+                    .writeHead(200, { "content-type": "application/json" })
+                    .end(JSON.stringify({ object: "list", data: [] })),
+                )
+              : Promise.resolve(void res.writeHead(404).end());
     route.catch(() => res.destroy());
   });
   server.keepAliveTimeout = 60_000;
@@ -201,6 +214,7 @@ export async function startOpenAIUpstream(port = 0, defaults: UpstreamBehavior =
     url: `http://127.0.0.1:${bound}/v1`,
     server,
     requests,
+    streaming: () => open,
     setBehavior: (b) => {
       behavior = b;
     },

@@ -16,19 +16,31 @@ import { createMetrics } from "../../../gateway/observability/metrics.js";
 import { createSignatureWriter } from "../../../gateway/receipts/signatureWriter.js";
 import { createReceiptSigner } from "../../../gateway/receipts/signer.js";
 import { createReceiptStore } from "../../../gateway/receipts/store.js";
-import { type Backend, createStaticRouter } from "../../../gateway/routing/backend.js";
+import type { Backend } from "../../../gateway/routing/backend.js";
 import { createUpstreamBackend } from "../../../gateway/routing/upstream.js";
 import { openDb } from "../../../gateway/store/db.js";
+import { createWorkerHub } from "../../../gateway/workers/hub.js";
+import type { LinkTimeouts } from "../../../gateway/workers/link.js";
+import { createWorkerRecords } from "../../../gateway/workers/records.js";
+import { createWorkerRouter } from "../../../gateway/workers/router.js";
+import { createWorkerTokens } from "../../../gateway/workers/tokens.js";
 
 /** A real gateway on a loopback port, on an in-memory PGlite (or a fresh schema of `databaseUrl`), optionally proxying an upstream. */
 export async function startGateway(
-  p: { upstreamUrl?: string; credits?: bigint; rateLimits?: RateLimitSettings; databaseUrl?: string } = {},
+  p: {
+    upstreamUrl?: string;
+    credits?: bigint;
+    rateLimits?: RateLimitSettings;
+    databaseUrl?: string;
+    workerTimeouts?: Partial<LinkTimeouts & { helloMs: number; heartbeatMs: number; tokenCheckMs: number }>;
+  } = {},
 ) {
   const schema = p.databaseUrl ? `gw_${randomBytes(6).toString("hex")}` : undefined;
   const db = await openDb({ databaseUrl: p.databaseUrl, schema });
   const ledger = createLedger(db);
   // `storeKeys` is the database itself (another replica's view); the app verifies through its cache.
-  const storeKeys = createApiKeys(db, { pepper: randomBytes(32).toString("hex") });
+  const pepper = randomBytes(32).toString("hex");
+  const storeKeys = createApiKeys(db, { pepper });
   const keys = cachedKeys(storeKeys);
   const receipts = createReceiptStore(db);
   const attesterKey = generatePrivateKey();
@@ -40,13 +52,17 @@ export async function startGateway(
     ? createUpstreamBackend({ url: p.upstreamUrl, serves: catalog.models.map((m) => m.id), timeoutMs: 10_000 })
     : null;
   if (upstream) backends.push(upstream);
+  const workerTokens = createWorkerTokens(db, { pepper });
+  const workerRecords = createWorkerRecords(db);
+  const hub = createWorkerHub({ tokens: workerTokens, records: workerRecords, timeouts: p.workerTimeouts });
   const metrics = createMetrics();
   const app = createApp({
     metrics,
     observeJob: (core) => metrics.job(core),
     rateLimits: p.rateLimits ? createMemoryRateLimits(p.rateLimits) : undefined,
     catalog,
-    router: createStaticRouter(() => backends),
+    router: createWorkerRouter(hub.links, backends),
+    workers: { hub, tokens: workerTokens, records: workerRecords },
     ledger,
     receipts,
     keys,
@@ -62,6 +78,7 @@ export async function startGateway(
   });
   const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 });
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  server.on("upgrade", hub.upgrade);
   const { port } = server.address() as AddressInfo;
   const account = `0x${randomBytes(20).toString("hex")}` as Hex;
   const { key } = await keys.create({ account, name: "test" });
@@ -78,10 +95,14 @@ export async function startGateway(
     catalog,
     attester: privateKeyToAddress(attesterKey),
     flushSignatures: () => signatures.flush(),
+    hub,
+    workerTokens,
+    workerRecords,
     backends,
     db,
     async close() {
       await signatures.flush();
+      await hub.close();
       (server as import("node:http").Server).closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await upstream?.close();
