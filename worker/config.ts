@@ -33,6 +33,8 @@ const modelMapping = z
     return { id, engineModel: engineModel ?? id };
   });
 
+const NAME_A_MODEL = "name at least one model (--model basis-small[=engine-model], repeatable)";
+
 export const workerConfigSchema = z
   .object({
     gateway: z.url({ protocol: /^https?$/, error: "expected the gateway's http(s) URL" }),
@@ -52,7 +54,7 @@ export const workerConfigSchema = z
     engine: z.enum(["llama", "openai"]).default("llama"),
     "engine-url": z.url({ protocol: /^https?$/ }).optional(),
     "engine-api-key": z.string().optional(),
-    model: z.array(modelMapping).min(1, "name at least one model (--model basis-small[=engine-model])"),
+    model: z.array(modelMapping, { error: NAME_A_MODEL }).min(1, NAME_A_MODEL),
     gguf: z.string().optional(),
     threads: z.coerce.number().int().min(1).max(256).default(1),
     gpu: z.enum(["false", "auto", "cuda", "vulkan"]).default("false"),

@@ -101,6 +101,7 @@ async function relay(
   let reported: ReportedUsage = { promptTokens: null, completionTokens: null };
   let relayedAny = false;
   let failure: Error | null = null;
+  let draining = false;
   const backendAbort = new AbortController();
   const onClientAbort = () => backendAbort.abort();
   req.signal.addEventListener("abort", onClientAbort, { once: true });
@@ -120,6 +121,8 @@ async function relay(
             reported = item.usage;
             continue;
           }
+          // Every choice finished on its own: only the backend's usage report may still follow.
+          if (draining) break;
           const meter = meters[item.index];
           if (!meter) throw new Error(`backend sent choice ${item.index} of ${req.choices}`);
           const accepted = meter.accept(item.text);
@@ -128,11 +131,15 @@ async function relay(
           relayedAny = true;
           await sink({ ...item, text: accepted, finishReason: meter.done() ? "length" : (item.finishReason ?? null) });
           if (item.finishReason) meter.finish(item.finishReason);
-          if (meters.every((m) => m.done())) break;
+          if (meters.every((m) => m.done())) {
+            // Cut at the cap: stop (the backend is cancelled). Finished by the backend: read its usage.
+            if (!item.finishReason) break;
+            draining = true;
+          }
         }
         break;
       } catch (error) {
-        if (req.signal.aborted) break;
+        if (req.signal.aborted || draining) break;
         if (!relayedAny && error instanceof BackendUnavailableError) {
           tried.add(backend.id);
           backend = deps.router.pick(req.model.id, tried);

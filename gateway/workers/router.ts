@@ -10,21 +10,19 @@ export function createWorkerRouter(links: () => readonly WorkerLink[], fallback:
   let turn = 0;
   return {
     pick(model, exclude) {
-      const all = links();
-      let best: WorkerLink | null = null;
+      // The least loaded eligible workers; among equals, take turns.
+      let best: WorkerLink[] = [];
       let bestScore = Number.POSITIVE_INFINITY;
-      const start = turn++ % Math.max(all.length, 1);
-      for (let k = 0; k < all.length; k++) {
-        const link = all[(start + k) % all.length] as WorkerLink;
+      for (const link of links()) {
         if (exclude?.has(link.id) || !link.hasCapacity() || link.health(model) !== "ready") continue;
         // Suspects sort after every healthy worker, whatever their load.
         const score = link.inflight / link.concurrency + (link.suspect ? 1 : 0);
         if (score < bestScore) {
-          best = link;
+          best = [link];
           bestScore = score;
-        }
+        } else if (score === bestScore) best.push(link);
       }
-      if (best) return best;
+      if (best.length > 0) return best[turn++ % best.length] as WorkerLink;
       for (const backend of fallback) {
         if (!exclude?.has(backend.id) && backend.health(model) === "ready") return backend;
       }
