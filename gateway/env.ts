@@ -37,6 +37,8 @@ export const gatewayEnvSchema = z.object({
   BASIS_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** A worker job that produced nothing after this long fails (before its first token: retried on another worker). */
   BASIS_WORKER_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** How long a job waits for a free worker when every worker serving its model is busy (then 503 capacity_exhausted). */
+  BASIS_WORKER_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   /** A worker that sends nothing for this long mid-stream fails the job and is flagged. */
   BASIS_WORKER_STALL_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** Server secret for API key hashes (HMAC pepper); at least 32 characters. */

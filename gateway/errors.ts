@@ -116,6 +116,13 @@ export const runtimePending = (model: string, retryAfterSeconds = 5) =>
     headers: { "retry-after": String(retryAfterSeconds) },
   });
 
+export const capacityExhausted = (model: string, waitedMs: number, retryAfterSeconds = 2) =>
+  new ApiError(503, `Every worker serving '${model}' stayed busy for ${Math.round(waitedMs / 1000)} s. Retry later.`, {
+    type: "service_unavailable",
+    code: "capacity_exhausted",
+    headers: { "retry-after": String(retryAfterSeconds) },
+  });
+
 /** The envelope of any thrown value: ApiErrors as they are, anything else as an opaque 500. */
 export function errorEnvelope(error: unknown) {
   if (error instanceof ApiError) return error.toJSON();

@@ -88,7 +88,7 @@ const app = createApp({
   }),
   ready: async () => (await db.query("SELECT 1 AS ok")).length === 1,
   catalog,
-  router: createWorkerRouter(hub.links, backends),
+  router: createWorkerRouter(hub, backends, { queueTimeoutMs: env.BASIS_WORKER_QUEUE_TIMEOUT_MS }),
   workers: { hub, tokens: workerTokens, records: workerRecords },
   ledger,
   receipts,

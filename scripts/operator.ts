@@ -4,9 +4,10 @@
  *
  *   npm run operator -- credit <account> <amount> [--units base|credits] [--ref <id>]
  *   npm run operator -- key <account> [name]
+ *   npm run operator -- worker-token <account> [name]
  *
  * `credit` writes an ordinary `operator` ledger entry (idempotent by --ref); `key` mints an API key and
- * prints it once.
+ * `worker-token` a worker token for the account's workers; each is printed once.
  */
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
@@ -15,6 +16,7 @@ import { z } from "zod";
 import { createApiKeys } from "../gateway/auth/apiKeys.js";
 import { createLedger } from "../gateway/ledger/ledger.js";
 import { openDb } from "../gateway/store/db.js";
+import { createWorkerTokens } from "../gateway/workers/tokens.js";
 
 const env = z
   .object({
@@ -37,7 +39,7 @@ const [command, rawAccount, rest] = positionals;
 if (rawAccount && !isAddress(rawAccount)) fail(`${rawAccount} is not an account address (0x + 40 hex digits)`);
 if (!command || !rawAccount || !isAddress(rawAccount)) {
   fail(
-    "usage: npm run operator -- credit <account> <amount> [--units base|credits] [--ref id]\n       npm run operator -- key <account> [name]",
+    "usage: npm run operator -- credit <account> <amount> [--units base|credits] [--ref id]\n       npm run operator -- key <account> [name]\n       npm run operator -- worker-token <account> [name]",
   );
 }
 const account = getAddress(rawAccount);
@@ -59,6 +61,13 @@ try {
       name: rest ?? "operator",
     });
     console.log(`API key for ${account} (id ${record.id}), shown once:\n${key}`);
+  } else if (command === "worker-token") {
+    if (!env.BASIS_KEY_PEPPER) fail("BASIS_KEY_PEPPER must be set (the gateway's own)");
+    const { token, record } = await createWorkerTokens(db, { pepper: env.BASIS_KEY_PEPPER }).create({
+      account,
+      name: rest ?? "operator",
+    });
+    console.log(`worker token for ${account} (id ${record.id}), shown once:\n${token}`);
   } else {
     fail(`unknown command ${command}`);
   }

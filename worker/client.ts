@@ -54,7 +54,13 @@ export type RunningWorker = {
   stop(): Promise<void>;
 };
 
-type RunningJob = { abort: AbortController; sent: number; acked: number; wake: (() => void) | null };
+type RunningJob = {
+  abort: AbortController;
+  sent: number;
+  acked: number;
+  wake: (() => void) | null;
+  cancelledAt: number | null;
+};
 
 /** Connects the worker and keeps it connected until `stop()`. */
 export function startWorker(opts: WorkerOptions): RunningWorker {
@@ -87,7 +93,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
       send(socket, { t: "fail", id: frame.id, message: "worker at capacity", retryable: true });
       return;
     }
-    const job: RunningJob = { abort: new AbortController(), sent: 0, acked: 0, wake: null };
+    const job: RunningJob = { abort: new AbortController(), sent: 0, acked: 0, wake: null, cancelledAt: null };
     jobs.set(frame.id, job);
     const signal = job.abort.signal;
     try {
@@ -138,6 +144,8 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
     } finally {
       jobs.delete(frame.id);
       job.wake?.();
+      if (job.cancelledAt !== null)
+        log?.info("job stopped after cancel", { job: frame.id, afterMs: Date.now() - job.cancelledAt });
     }
   }
 
@@ -183,6 +191,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         return;
       case "cancel": {
         const job = jobs.get(frame.id);
+        if (job) job.cancelledAt = Date.now();
         job?.abort.abort();
         job?.wake?.();
         return;

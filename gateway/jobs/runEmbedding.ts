@@ -3,8 +3,8 @@ import { holdFor } from "../../protocol/pricing.js";
 import { sha256Digest } from "../../protocol/receipt.js";
 import type { ModelEntry } from "../catalog.js";
 import { badGateway, runtimePending } from "../errors.js";
-import { BackendUnavailableError } from "../routing/backend.js";
-import { refusal } from "./admission.js";
+import { type Backend, BackendUnavailableError } from "../routing/backend.js";
+import { pickBackend, refusal } from "./admission.js";
 import type { JobDeps } from "./deps.js";
 import { finishJob } from "./finish.js";
 
@@ -29,8 +29,7 @@ export type EmbeddingRequest = {
 export async function runEmbedding(deps: JobDeps, req: EmbeddingRequest) {
   const price = deps.catalog.priceOf(req.model);
   const tried = new Set<string>();
-  let backend = deps.router.pick(req.model.id, tried);
-  if (!backend) throw runtimePending(req.model.id);
+  let backend: Backend | null = await pickBackend(deps.router, req.model.id, tried, req.signal);
   if (req.apiKeyId && deps.rateLimits) await deps.rateLimits.tokens(req.apiKeyId, req.promptTokens);
   const hold = holdFor(req.promptTokens, 0, price);
   const admitted = await deps.ledger.reserve({

@@ -2,9 +2,9 @@ import type { Hex } from "viem";
 import { holdFor } from "../../protocol/pricing.js";
 import { type FinishReason, sha256Digest } from "../../protocol/receipt.js";
 import type { ModelEntry } from "../catalog.js";
-import { badGateway, clientClosed, runtimePending } from "../errors.js";
+import { badGateway, clientClosed } from "../errors.js";
 import { type Backend, BackendUnavailableError, type OutputDelta, type ReportedUsage } from "../routing/backend.js";
-import { refusal } from "./admission.js";
+import { pickBackend, refusal } from "./admission.js";
 import type { JobDeps } from "./deps.js";
 import { finishJob } from "./finish.js";
 import { createChoiceMeter } from "./meter.js";
@@ -67,8 +67,7 @@ export type AdmittedGeneration = { run(sink: DeltaSink): Promise<GenerationResul
 export async function admitGeneration(deps: JobDeps, req: GenerationRequest): Promise<AdmittedGeneration> {
   const price = deps.catalog.priceOf(req.model);
   const tried = new Set<string>();
-  const first = deps.router.pick(req.model.id, tried);
-  if (!first) throw runtimePending(req.model.id);
+  const first = await pickBackend(deps.router, req.model.id, tried, req.signal);
 
   if (req.apiKeyId && deps.rateLimits)
     await deps.rateLimits.tokens(req.apiKeyId, req.promptTokens + req.maxTokens * req.choices);
@@ -142,7 +141,10 @@ async function relay(
         if (req.signal.aborted || draining) break;
         if (!relayedAny && error instanceof BackendUnavailableError) {
           tried.add(backend.id);
-          backend = deps.router.pick(req.model.id, tried);
+          backend =
+            deps.router.pick(req.model.id, tried) ??
+            (await deps.router.wait?.(req.model.id, tried, req.signal)) ??
+            null;
           if (backend) continue;
           await deps.ledger.release({ jobId: req.jobId });
           throw badGateway(

@@ -73,6 +73,11 @@ export interface Backend {
 export interface Router {
   /** A backend that can serve `model` now, excluding those already tried, or null. */
   pick(model: string, exclude?: ReadonlySet<string>): Backend | null;
+  /**
+   * Waits (up to the router's queue timeout, or until `signal` aborts) for a backend with free
+   * capacity when backends serve `model` but all are busy; null when none frees up or none serves it.
+   */
+  wait?(model: string, exclude: ReadonlySet<string> | undefined, signal: AbortSignal): Promise<Backend | null>;
   /** Best health of `model` across backends. */
   health(model: string): ModelHealth;
   /** `proxy` when some backend is configured, `pending` when none is. */

@@ -37,6 +37,8 @@ export type WorkerHub = {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Connected, authenticated workers. */
   links(): readonly WorkerLink[];
+  /** Calls `listener` whenever capacity may have changed (a job ended, a worker came, left or changed models). */
+  onChange(listener: () => void): void;
   /** Drops, at once, the workers connected with this token (after it was revoked). */
   dropToken(tokenId: string): void;
   close(): Promise<void>;
@@ -72,6 +74,10 @@ export function createWorkerHub(opts: HubOptions): WorkerHub {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const links = new Map<string, WorkerLink>();
   const sockets = new Map<WorkerLink, WebSocket>();
+  const listeners: (() => void)[] = [];
+  const changed = () => {
+    for (const listener of listeners) listener();
+  };
 
   const send = (ws: WebSocket, frame: GatewayFrame) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
@@ -122,11 +128,12 @@ export function createWorkerHub(opts: HubOptions): WorkerHub {
         link.close(`protocol violation: ${reason}`);
       },
       suspect: (reason) => link && flag(link, reason),
+      changed,
     });
-    link.setModels(hello.models);
     links.set(id, link);
     sockets.set(link, ws);
     send(ws, { t: "welcome", workerId: id, address: getAddress(address) });
+    link.setModels(hello.models); // last: queued jobs may be sent to it at once
     log?.info({ worker: id, address, name, models: hello.models.map((m) => m.id) }, "worker connected");
     return link;
   }
@@ -189,6 +196,7 @@ export function createWorkerHub(opts: HubOptions): WorkerHub {
       link.close(`connection closed (${code})`);
       if (links.get(link.id) === link) links.delete(link.id);
       sockets.delete(link);
+      changed();
       log?.info({ worker: link.id, code }, "worker disconnected");
     });
 
@@ -230,6 +238,7 @@ export function createWorkerHub(opts: HubOptions): WorkerHub {
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
     },
     links: () => [...links.values()],
+    onChange: (listener) => void listeners.push(listener),
     dropToken,
     async close() {
       clearInterval(sweep);

@@ -49,6 +49,8 @@ export type LinkEvents = {
   violation(reason: string): void;
   /** A job stalled or its usage reports keep disagreeing: recorded on the worker. */
   suspect(reason: string): void;
+  /** A job ended or the advertised models changed: queued jobs may find room now. */
+  changed(): void;
 };
 
 /** Consecutive jobs whose usage report disagrees with the gateway's count before the worker is marked suspect. */
@@ -56,10 +58,9 @@ export const MISMATCH_STREAK = 5;
 
 /**
  * True when a worker's own completion count is too far from the gateway's to be a tokenizer
- * difference: missing, or outside [counted/2 − 8, 2·counted + 8].
+ * difference: outside [counted/2 − 8, 2·counted + 8].
  */
-export function usageDisagrees(counted: number, reported: number | null): boolean {
-  if (reported === null) return true;
+export function usageDisagrees(counted: number, reported: number): boolean {
   return reported < counted / 2 - 8 || reported > counted * 2 + 8;
 }
 
@@ -102,6 +103,7 @@ export class WorkerLink implements Backend {
   setModels(models: readonly { id: string; state: ModelHealth }[]) {
     this.models.clear();
     for (const m of models) this.models.set(m.id, m.state);
+    this.events.changed();
   }
 
   /** Handles a validated frame that is not part of the handshake. */
@@ -161,12 +163,17 @@ export class WorkerLink implements Backend {
   close(reason: string) {
     if (this.closedReason) return;
     this.closedReason = reason;
+    this.events.changed();
     for (const job of this.jobs.values())
       this.push(job, { kind: "fail", message: `worker disconnected: ${reason}`, retryable: true });
   }
 
-  /** Compares the worker's own usage report with the gateway's count (see {@link usageDisagrees}). */
+  /**
+   * Compares the worker's own usage report with the gateway's count (see {@link usageDisagrees}). A job
+   * without a report (cut at the cap or cancelled before the worker reported) is not compared.
+   */
   observeUsage(counted: ReportedUsage, reported: ReportedUsage) {
+    if (reported.completionTokens === null) return;
     if (!usageDisagrees(counted.completionTokens ?? 0, reported.completionTokens)) {
       this.mismatches = 0;
       return;
@@ -272,6 +279,7 @@ export class WorkerLink implements Backend {
   private finish(jobId: string, state: JobState) {
     state.detach();
     this.jobs.delete(jobId);
+    this.events.changed();
     if (!state.finished && !this.closed) {
       // Cancelled by the client or cut at the cap: tell the worker; frames already in flight are dropped.
       this.ended.set(jobId, Date.now() + 30_000);

@@ -21,6 +21,7 @@ function link(id: string, concurrency = 2, models: string[] = ["basis-default"])
       send: (f) => sent.push(f),
       violation: (r) => violations.push(r),
       suspect: (r) => suspicions.push(r),
+      changed: () => {},
     },
   );
   l.setModels(models.map((m) => ({ id: m, state: "ready" as const })));
@@ -111,7 +112,8 @@ describe("workers › the gateway's link to one worker (flow control, violations
     const counted = { promptTokens: 10, completionTokens: 100 };
     for (let k = 0; k < MISMATCH_STREAK - 1; k++) l.observeUsage(counted, { promptTokens: 10, completionTokens: 900 });
     l.observeUsage(counted, { promptTokens: 10, completionTokens: 120 }); // a tokenizer difference: fine, resets
-    for (let k = 0; k < MISMATCH_STREAK - 1; k++) l.observeUsage(counted, { promptTokens: 10, completionTokens: null });
+    for (let k = 0; k < MISMATCH_STREAK - 1; k++) l.observeUsage(counted, { promptTokens: 10, completionTokens: 1 });
+    l.observeUsage(counted, { promptTokens: 10, completionTokens: null }); // no report: not compared
     assert.equal(l.suspect, false);
     l.observeUsage(counted, { promptTokens: 10, completionTokens: 3 });
     assert.equal(l.suspect, true);
@@ -126,7 +128,7 @@ describe("workers › the orchestrator (least loaded, fair ties, suspects last, 
     const a = link("a", 2);
     const b = link("b", 2);
     const c = link("c", 2, ["basis-small"]);
-    const router = createWorkerRouter(() => [a.l, b.l, c.l]);
+    const router = createWorkerRouter({ links: () => [a.l, b.l, c.l] });
     const picks = new Map<string, number>();
     for (let k = 0; k < 100; k++) {
       const id = router.pick("basis-default")?.id ?? "none";
@@ -155,7 +157,7 @@ describe("workers › the orchestrator (least loaded, fair ties, suspects last, 
         throw new Error("unused");
       },
     };
-    const router = createWorkerRouter(() => [a.l, b.l], [upstream]);
+    const router = createWorkerRouter({ links: () => [a.l, b.l] }, [upstream]);
     assert.equal(router.pick("basis-default")?.id, "a");
     assert.equal(router.pick("basis-default", new Set(["a"]))?.id, "b");
     assert.equal(router.pick("basis-default", new Set(["a", "b"]))?.id, "upstream");
@@ -163,6 +165,31 @@ describe("workers › the orchestrator (least loaded, fair ties, suspects last, 
     b.l.close("gone");
     assert.equal(router.pick("basis-default")?.id, "upstream");
     assert.equal(router.health("basis-default"), "ready");
-    assert.equal(createWorkerRouter(() => []).mode(), "pending");
+    assert.equal(createWorkerRouter({ links: () => [] }).mode(), "pending");
+  });
+
+  it("queues a job while every worker is busy: the first slot to free up takes it; a timeout or an abort gives up", async () => {
+    const listeners: (() => void)[] = [];
+    const a = link("a", 1);
+    const router = createWorkerRouter({ links: () => [a.l], onChange: (l) => void listeners.push(l) }, [], {
+      queueTimeoutMs: 300,
+    });
+    const busy = a.l.generate(job("busy"));
+    const busyFirst = busy.next();
+    assert.equal(router.pick("basis-default"), null);
+    const waiting = router.wait?.("basis-default", undefined, new AbortController().signal);
+    a.l.receive({ t: "done", id: "busy" }, Date.now());
+    await busyFirst;
+    for (const l of listeners) l();
+    assert.equal((await waiting)?.id, "a");
+
+    void a.l.generate(job("busy-again")).next();
+    const started = Date.now();
+    assert.equal(await router.wait?.("basis-default", undefined, new AbortController().signal), null);
+    assert.ok(Date.now() - started >= 290);
+    const abort = new AbortController();
+    const aborted = router.wait?.("basis-default", undefined, abort.signal);
+    abort.abort();
+    assert.equal(await aborted, null);
   });
 });

@@ -32,6 +32,7 @@ export async function startGateway(
     credits?: bigint;
     rateLimits?: RateLimitSettings;
     databaseUrl?: string;
+    queueTimeoutMs?: number;
     workerTimeouts?: Partial<LinkTimeouts & { helloMs: number; heartbeatMs: number; tokenCheckMs: number }>;
   } = {},
 ) {
@@ -61,7 +62,7 @@ export async function startGateway(
     observeJob: (core) => metrics.job(core),
     rateLimits: p.rateLimits ? createMemoryRateLimits(p.rateLimits) : undefined,
     catalog,
-    router: createWorkerRouter(hub.links, backends),
+    router: createWorkerRouter(hub, backends, { queueTimeoutMs: p.queueTimeoutMs }),
     workers: { hub, tokens: workerTokens, records: workerRecords },
     ledger,
     receipts,
