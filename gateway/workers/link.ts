@@ -19,7 +19,8 @@ type Item =
   | { kind: "usage"; usage: ReportedUsage }
   | { kind: "done" }
   | { kind: "embedding"; vectors: number[][]; promptTokens: number | null }
-  | { kind: "fail"; message: string; retryable: boolean };
+  /** `local`: the gateway gave up on the job (cancel, timeout, lost connection), the worker did not end it. */
+  | { kind: "fail"; message: string; retryable: boolean; local?: boolean };
 
 type JobState = {
   queue: Item[];
@@ -154,7 +155,7 @@ export class WorkerLink implements Backend {
       if (now - since < limit) continue;
       const what = job.delivered ? `stalled mid-stream for ${limit} ms` : `produced nothing in ${limit} ms`;
       if (job.delivered) this.events.suspect(`job ${id} ${what}`);
-      this.push(job, { kind: "fail", message: `worker ${this.name} ${what}`, retryable: true });
+      this.push(job, { kind: "fail", message: `worker ${this.name} ${what}`, retryable: true, local: true });
     }
     for (const [id, until] of this.ended) if (until < now) this.ended.delete(id);
   }
@@ -165,7 +166,7 @@ export class WorkerLink implements Backend {
     this.closedReason = reason;
     this.events.changed();
     for (const job of this.jobs.values())
-      this.push(job, { kind: "fail", message: `worker disconnected: ${reason}`, retryable: true });
+      this.push(job, { kind: "fail", message: `worker disconnected: ${reason}`, retryable: true, local: true });
   }
 
   /**
@@ -209,7 +210,7 @@ export class WorkerLink implements Backend {
             state.finished = true;
             return;
           case "fail":
-            state.finished = true;
+            state.finished = !item.local;
             if (!state.delivered) throw new BackendUnavailableError(item.message);
             throw new Error(item.message);
           case "embedding":
@@ -242,7 +243,7 @@ export class WorkerLink implements Backend {
           return { vectors: item.vectors, usage: { promptTokens: item.promptTokens, completionTokens: 0 } };
         }
         if (item.kind === "fail") {
-          state.finished = true;
+          state.finished = !item.local;
           throw new BackendUnavailableError(item.message);
         }
         if (item.kind !== "usage") throw new BackendUnavailableError(`a '${item.kind}' answer to an embedding job`);
@@ -269,7 +270,7 @@ export class WorkerLink implements Backend {
       finished: false,
       detach: () => signal.removeEventListener("abort", onAbort),
     };
-    const onAbort = () => this.push(state, { kind: "fail", message: "cancelled", retryable: false });
+    const onAbort = () => this.push(state, { kind: "fail", message: "cancelled", retryable: false, local: true });
     signal.addEventListener("abort", onAbort, { once: true });
     this.jobs.set(jobId, state);
     this.events.send(frame);

@@ -3,92 +3,20 @@
  * the fast OpenAI-compatible dev upstream on loopback, with wrk (Debian package `wrk`) as the load
  * generator. Writes the "Gateway" section of docs/benchmarks.md. Run: npm run bench:gateway
  */
-import { type ChildProcess, execSync, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
-import pg from "pg";
-import { generatePrivateKey } from "viem/accounts";
-import { createApiKeys } from "../../gateway/auth/apiKeys.js";
-import { createLedger } from "../../gateway/ledger/ledger.js";
-import { openDb } from "../../gateway/store/db.js";
+import { execSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { receiptHash } from "../../protocol/receipt.js";
 import { exited, freePort, spawnGateway } from "../../test/gateway/support/gatewayProcess.js";
+import { latencies, prepareStore, startUpstream } from "./setup.js";
 import { benchCore, cpuSeconds, percentile, replaceSection, wrk } from "./tools.js";
 
-const PG_ADMIN = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
-const tmp = mkdtempSync(join(tmpdir(), "basis-bench-"));
 const chatBody = JSON.stringify({
   model: "basis-default",
   messages: [{ role: "user", content: "Say something short." }],
   max_tokens: 12,
 });
-
-async function startUpstream(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/dev/openaiUpstream.ts"], {
-    // Answers are 2,000 words unless max_tokens is lower (12 for the non-streamed rows).
-    env: { ...process.env, PORT: String(port), DEV_UPSTREAM_WORDS: "2000" },
-    stdio: "ignore",
-  });
-  for (let i = 0; i < 100; i++) {
-    const up = await fetch(`http://127.0.0.1:${port}/v1/models`)
-      .then(() => true)
-      .catch(() => false);
-    if (up) return child;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("upstream did not start");
-}
-
-/** Sequential request latencies (ms), one keep-alive connection. */
-async function latencies(url: string, headers: Record<string, string>, body: string, n: number, firstChunk = false) {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const start = performance.now();
-    const res = await fetch(url, { method: "POST", headers, body });
-    if (firstChunk) {
-      const reader = res.body?.getReader();
-      let seen = "";
-      while (reader && !seen.includes('"content":"')) seen += new TextDecoder().decode((await reader.read()).value);
-      out.push(performance.now() - start);
-      await reader?.cancel();
-    } else {
-      await res.arrayBuffer();
-      out.push(performance.now() - start);
-    }
-  }
-  return out;
-}
-
-async function prepareStore(kind: "postgres" | "pglite") {
-  let databaseUrl: string | undefined;
-  const dataDir = join(tmp, `pglite-${randomBytes(4).toString("hex")}`);
-  if (kind === "postgres") {
-    const admin = new pg.Client({ connectionString: PG_ADMIN });
-    await admin.connect();
-    await admin.query("DROP DATABASE IF EXISTS basis_bench");
-    await admin.query("CREATE DATABASE basis_bench");
-    await admin.end();
-    databaseUrl = PG_ADMIN.replace(/\/[^/]*$/, "/basis_bench");
-  }
-  const db = await openDb(databaseUrl ? { databaseUrl } : { dataDir });
-  const pepper = randomBytes(32).toString("hex");
-  const account = `0x${randomBytes(20).toString("hex")}` as const;
-  await createLedger(db).credit({ account, amount: 10n ** 30n, kind: "operator", ref: "bench" });
-  const { key } = await createApiKeys(db, { pepper }).create({ account, name: "bench" });
-  await db.close();
-  const env: Record<string, string> = {
-    BASIS_KEY_PEPPER: pepper,
-    BASIS_ATTESTER_KEY: generatePrivateKey(),
-    BASIS_RATE_LIMIT_RPM: "100000000",
-    BASIS_RATE_LIMIT_TPM: "1000000000000",
-  };
-  if (databaseUrl) env.DATABASE_URL = databaseUrl;
-  else env.BASIS_DATA_DIR = dataDir;
-  return { env, key };
-}
 
 const upstreamPort = await freePort();
 const upstream = await startUpstream(upstreamPort);

@@ -74,6 +74,30 @@ describe("workers › the gateway's link to one worker (flow control, violations
     assert.equal(violations.length, 1);
   });
 
+  it("a client abort or a timeout cancels the job on the worker and tolerates its frames still in flight", async () => {
+    const { l, sent, violations } = link("a");
+    const abort = new AbortController();
+    const gen = l.generate(job("j2", abort.signal));
+    const first = gen.next();
+    l.receive({ t: "delta", id: "j2", d: [{ i: 0, text: "hi" }] }, Date.now());
+    await first;
+    const pending = gen.next();
+    abort.abort();
+    await assert.rejects(pending, /cancelled/);
+    assert.deepEqual(sent.at(-1), { t: "cancel", id: "j2" });
+    const quiet = l.generate(job("j3"));
+    const quietNext = quiet.next();
+    l.sweep(Date.now() + 1_001);
+    await assert.rejects(quietNext);
+    assert.deepEqual(sent.at(-1), { t: "cancel", id: "j3" });
+    for (const id of ["j2", "j3"]) {
+      l.receive({ t: "delta", id, d: [{ i: 0, text: "late" }] }, Date.now());
+      l.receive({ t: "usage", id, promptTokens: 1, completionTokens: 1 }, Date.now());
+      l.receive({ t: "done", id }, Date.now());
+    }
+    assert.deepEqual(violations, []);
+  });
+
   it("fails a silent job before its first token as retryable, and a stalled one mid-stream as an error", async () => {
     const { l, suspicions } = link("a");
     const silent = l.generate(job("quiet"));

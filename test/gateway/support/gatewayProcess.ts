@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { openSync } from "node:fs";
 import { createServer } from "node:net";
 
 /** A free loopback port. */
@@ -11,10 +12,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts `gateway/main.ts` as its own process (through tsx on the project's Node) and waits until it serves. */
-export async function spawnGateway(env: Record<string, string>, port: number): Promise<ChildProcess> {
+export async function spawnGateway(env: Record<string, string>, port: number, logFile?: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "gateway/main.ts"], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
-    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, LOG_LEVEL: "warn", ...env, PORT: String(port), HOST: "127.0.0.1" },
+    stdio: ["ignore", logFile ? openSync(logFile, "a") : "ignore", "pipe"],
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {

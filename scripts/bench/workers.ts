@@ -1,0 +1,263 @@
+/**
+ * Workers: tokens/s through gateway + worker against the same engine called directly, the time to first
+ * token the path adds, and 500 concurrent streams across 3 workers. Writes the "Workers" section of
+ * docs/benchmarks.md. Run: npm run bench:workers
+ */
+import { type ChildProcess, execSync, spawn } from "node:child_process";
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { getTokenizer } from "../../gateway/metering/tokenizer.js";
+import { exited, freePort, spawnGateway } from "../../test/gateway/support/gatewayProcess.js";
+import { createLlamaEngine } from "../../worker/engines/llama.js";
+import { writeTinyModel } from "../model/tinyModel.js";
+import { latencies, prepareStore, startUpstream } from "./setup.js";
+import { cpuSeconds, percentile, replaceSection } from "./tools.js";
+
+const tokenizer = getTokenizer("o200k_base");
+const dir = mkdtempSync(join(tmpdir(), "basis-bench-workers-"));
+const modelPath = join(dir, "tiny.gguf");
+await writeTinyModel(modelPath);
+const STORE = (process.env.BENCH_STORE ?? "postgres") as "postgres" | "pglite";
+const TOKENS = 512;
+const RUNS = 5;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const progress = (what: string) => console.error(`[bench:workers] ${what}`);
+
+function spawnWorkerProcess(gatewayUrl: string, who: { key: string; token: string }, name: string, args: string[]) {
+  return spawn(
+    process.execPath,
+    ["--import", "tsx", "worker/main.ts", "--gateway", gatewayUrl, "--name", name, ...args],
+    {
+      env: { ...process.env, BASIS_WORKER_TOKEN: who.token, BASIS_WORKER_KEY: who.key, LOG_LEVEL: "info" },
+      stdio: ["ignore", openSync(join(dir, `worker-${name}.log`), "a"), "inherit"],
+    },
+  );
+}
+
+async function waitForWorkers(gatewayUrl: string, n: number) {
+  for (let i = 0; i < 600; i++) {
+    const listed = (await fetch(`${gatewayUrl}/v1/workers`).then((r) => r.json())) as {
+      connected: number;
+      models: { ready_workers: number }[];
+    };
+    if (listed.connected >= n && (listed.models[0]?.ready_workers ?? 0) >= n) return;
+    await sleep(100);
+  }
+  throw new Error(`${n} workers did not connect`);
+}
+
+/** Streams one completion and returns its gateway-counted tokens, wall time and time to first token. */
+async function streamOnce(url: string, headers: Record<string, string>, body: unknown) {
+  const start = performance.now();
+  const res = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
+  if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+  let first = 0;
+  let text = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body) {
+    if (!first) first = performance.now() - start;
+    text += decoder.decode(chunk, { stream: true });
+  }
+  if (!text.includes("data: [DONE]")) throw new Error(`stream did not end with [DONE]: ${text.slice(-300)}`);
+  const tokens = Number(/"completion_tokens":(\d+)/.exec(text)?.[1] ?? Number.NaN);
+  return { tokens, ms: performance.now() - start, ttft: first };
+}
+
+const median = (values: number[]) => percentile(values, 50);
+const children: ChildProcess[] = [];
+// Whatever happens, leave no process behind.
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+});
+const prompt = "Once upon a time";
+
+// 1. The engine called directly (in this process, one thread, as the worker runs it).
+progress("the engine called directly");
+const engine = createLlamaEngine({ modelPath, models: ["basis-default"], threads: 1, parallel: 1 });
+await engine.start();
+const directRates: number[] = [];
+const directTtft: number[] = [];
+for (let r = 0; r < RUNS + 1; r++) {
+  const start = performance.now();
+  let first = 0;
+  let text = "";
+  for await (const item of engine.generate({
+    jobId: `direct-${r}`,
+    model: "basis-default",
+    endpoint: "completion",
+    body: { prompt, max_tokens: TOKENS, temperature: 0 },
+    signal: new AbortController().signal,
+  })) {
+    if ("usage" in item) continue;
+    if (!first) first = performance.now() - start;
+    text += item.text;
+  }
+  if (r === 0) continue; // warm-up
+  directRates.push(tokenizer.count(text) / ((performance.now() - start) / 1000));
+  directTtft.push(first);
+}
+await engine.close();
+
+// 2. The same engine in a worker process, through the gateway.
+progress("the same engine through gateway + worker");
+const store = await prepareStore(STORE, 4);
+const port = await freePort();
+const gateway = await spawnGateway(
+  { ...store.env, BASIS_WORKER_QUEUE_TIMEOUT_MS: "120000", BASIS_RATE_LIMIT_RPM: "100000000", LOG_LEVEL: "info" },
+  port,
+  join(dir, "gateway.log"),
+);
+progress(`gateway log: ${join(dir, "gateway.log")}`);
+children.push(gateway);
+const gatewayUrl = `http://127.0.0.1:${port}`;
+const auth = { authorization: `Bearer ${store.key}`, "content-type": "application/json" };
+const llamaWorker = spawnWorkerProcess(gatewayUrl, store.contributors[0] as never, "llama", [
+  "--gguf",
+  modelPath,
+  "--model",
+  "basis-default",
+  "--concurrency",
+  "1",
+]);
+children.push(llamaWorker);
+await waitForWorkers(gatewayUrl, 1);
+const viaRates: number[] = [];
+const viaTtft: number[] = [];
+const completionUrl = `${gatewayUrl}/v1/completions`;
+let viaTokens = 0;
+const cpuBefore = {
+  gateway: cpuSeconds(gateway.pid as number),
+  worker: cpuSeconds(llamaWorker.pid as number),
+  client: process.cpuUsage(),
+};
+for (let r = 0; r < RUNS + 1; r++) {
+  const run = await streamOnce(completionUrl, auth, {
+    model: "basis-default",
+    prompt,
+    max_tokens: TOKENS,
+    temperature: 0,
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  viaTokens += run.tokens;
+  if (r === 0) continue;
+  viaRates.push(run.tokens / (run.ms / 1000));
+  viaTtft.push(run.ttft);
+}
+const clientCpu = process.cpuUsage(cpuBefore.client);
+const perToken = (seconds: number) => (seconds / viaTokens) * 1e6;
+const cpuPerToken = {
+  gateway: perToken(cpuSeconds(gateway.pid as number) - cpuBefore.gateway),
+  worker: perToken(cpuSeconds(llamaWorker.pid as number) - cpuBefore.worker),
+  client: perToken((clientCpu.user + clientCpu.system) / 1e6),
+};
+llamaWorker.kill("SIGTERM");
+await exited(llamaWorker);
+
+// 3. Time to first token added on loopback, OpenAI-compatible engine: client → engine vs client → gateway → worker → engine.
+progress("time to first token added (OpenAI-compatible engine)");
+const upstreamPort = await freePort();
+const upstream = await startUpstream(upstreamPort);
+children.push(upstream);
+const upstreamUrl = `http://127.0.0.1:${upstreamPort}/v1`;
+const openaiArgs = ["--engine", "openai", "--engine-url", upstreamUrl, "--model", "basis-default"];
+const proxyWorker = spawnWorkerProcess(gatewayUrl, store.contributors[1] as never, "proxy", [
+  ...openaiArgs,
+  "--concurrency",
+  "4",
+]);
+children.push(proxyWorker);
+await waitForWorkers(gatewayUrl, 1);
+const streamBody = JSON.stringify({
+  model: "basis-default",
+  messages: [{ role: "user", content: "Say something short." }],
+  max_tokens: 12,
+  stream: true,
+});
+const json = { "content-type": "application/json" };
+await latencies(`${gatewayUrl}/v1/chat/completions`, auth, streamBody, 50, true); // warm-up
+const ttftVia = await latencies(`${gatewayUrl}/v1/chat/completions`, auth, streamBody, 400, true);
+const ttftDirect = await latencies(`${upstreamUrl}/chat/completions`, json, streamBody, 400, true);
+proxyWorker.kill("SIGTERM");
+await exited(proxyWorker);
+
+// 4. 500 concurrent streams across 3 workers.
+progress("500 concurrent streams across 3 workers");
+const many = [0, 1, 2].map((i) => {
+  const child = spawnWorkerProcess(gatewayUrl, store.contributors[i + 1] as never, `many-${i}`, [
+    ...openaiArgs,
+    "--concurrency",
+    "200",
+  ]);
+  children.push(child);
+  return child;
+});
+await waitForWorkers(gatewayUrl, 3);
+const STREAMS = 500;
+const manyStart = performance.now();
+const outcomes = await Promise.allSettled(
+  Array.from({ length: STREAMS }, (_, i) =>
+    streamOnce(`${gatewayUrl}/v1/chat/completions`, auth, {
+      model: "basis-default",
+      messages: [{ role: "user", content: `stream ${i}` }],
+      max_tokens: 64,
+      stream: true,
+      stream_options: { include_usage: true },
+    }),
+  ),
+);
+const manyMs = performance.now() - manyStart;
+const failed = outcomes.filter((o) => o.status === "rejected");
+const manyTokens = outcomes.reduce((sum, o) => sum + (o.status === "fulfilled" ? o.value.tokens : 0), 0);
+if (failed.length > 0) console.error((failed[0] as PromiseRejectedResult).reason);
+for (const child of many) child.kill("SIGTERM");
+await Promise.all(many.map(exited));
+gateway.kill("SIGTERM");
+await exited(gateway);
+upstream.kill("SIGTERM");
+await exited(upstream);
+
+const direct = median(directRates);
+const via = median(viaRates);
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.versions.node}`;
+const pgVersion = STORE === "postgres" ? `, PostgreSQL ${execSync("psql --version").toString().trim().split(" ")[2]}` : "";
+const f = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+const section = [
+  "<!-- workers:start -->",
+  "## Workers",
+  "",
+  `Measured by \`npm run bench:workers\` (scripts/bench/workers.ts) on ${machine}${pgVersion} (gateway store: ${STORE}).`,
+  "The gateway, each worker and the engine server are separate processes on the same 2 cores; tokens are the",
+  "gateway's own count (o200k_base) in both columns, so the rates compare like with like.",
+  "",
+  `Embedded llama.cpp (node-llama-cpp, CPU, 1 thread) on the generated tiny model, a ${TOKENS}-token greedy`,
+  `completion, median of ${RUNS} runs after a warm-up:`,
+  "",
+  "| | tokens/s | time to first token |",
+  "| --- | ---: | ---: |",
+  `| engine called directly (in process) | ${f(direct)} | ${f(median(directTtft), 2)} ms |`,
+  `| client → gateway → worker → engine | ${f(via)} | ${f(median(viaTtft), 2)} ms |`,
+  `| ratio | ${f((via / direct) * 100, 1)}% | |`,
+  "",
+  `CPU per token on that path: the worker process ${f(cpuPerToken.worker)} µs (llama.cpp's evaluation included),`,
+  `the gateway ${f(cpuPerToken.gateway)} µs, the benchmark's client ${f(cpuPerToken.client)} µs.`,
+  "",
+  "Time to first token added on loopback by gateway + worker, OpenAI-compatible engine (the dev upstream),",
+  "400 sequential streamed chats each way on one keep-alive connection:",
+  "",
+  "| | p50 | p99 |",
+  "| --- | ---: | ---: |",
+  `| engine directly | ${f(percentile(ttftDirect, 50), 2)} ms | ${f(percentile(ttftDirect, 99), 2)} ms |`,
+  `| through gateway + worker | ${f(percentile(ttftVia, 50), 2)} ms | ${f(percentile(ttftVia, 99), 2)} ms |`,
+  `| added | ${f(percentile(ttftVia, 50) - percentile(ttftDirect, 50), 2)} ms | ${f(percentile(ttftVia, 99) - percentile(ttftDirect, 99), 2)} ms |`,
+  "",
+  `${STREAMS} concurrent streams (64 tokens each) across 3 workers (OpenAI-compatible engine, concurrency 200 each):`,
+  `${STREAMS - failed.length} completed with \`[DONE]\`, ${failed.length} failed, ${f(manyTokens)} tokens in ${f(manyMs / 1000, 2)} s.`,
+  "",
+  "GPU: this task had no GPU machine; the CUDA build of llama.cpp (`--gpu cuda`) has not been measured here yet.",
+  "<!-- workers:end -->",
+].join("\n");
+writeFileSync("docs/benchmarks.md", replaceSection(readFileSync("docs/benchmarks.md", "utf8"), "workers", section));
+console.log(section);
+if (failed.length > 0) process.exitCode = 1;
