@@ -15,10 +15,15 @@ const PG_ADMIN = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432
 const tmp = mkdtempSync(join(tmpdir(), "basis-bench-"));
 
 /** The dev upstream (scripts/dev/openaiUpstream.ts) as its own process on `port`. */
-export async function startUpstream(port: number): Promise<ChildProcess> {
+export async function startUpstream(port: number, tokenDelayMs = 0, words = 2_000): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/dev/openaiUpstream.ts"], {
     // Answers are 2,000 words unless max_tokens is lower (12 for the non-streamed rows).
-    env: { ...process.env, PORT: String(port), DEV_UPSTREAM_WORDS: "2000" },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DEV_UPSTREAM_WORDS: String(words),
+      DEV_UPSTREAM_TOKEN_DELAY_MS: String(tokenDelayMs),
+    },
     stdio: "ignore",
   });
   for (let i = 0; i < 100; i++) {

@@ -228,6 +228,10 @@ export async function startOpenAIUpstream(port = 0, defaults: UpstreamBehavior =
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const words = process.env.DEV_UPSTREAM_WORDS ? Number(process.env.DEV_UPSTREAM_WORDS) : undefined;
-  const upstream = await startOpenAIUpstream(Number(process.env.PORT ?? 8600), { words });
+  const delay = process.env.DEV_UPSTREAM_TOKEN_DELAY_MS;
+  const upstream = await startOpenAIUpstream(Number(process.env.PORT ?? 8600), {
+    words,
+    tokenDelayMs: delay ? Number(delay) : undefined,
+  });
   console.log(`OpenAI-compatible dev upstream on ${upstream.url}`);
 }
