@@ -1,8 +1,9 @@
 /**
  * `npm start`: the local Basis network on this machine. It starts Hardhat's node on 127.0.0.1:8545,
  * deploys the contracts through Ignition, starts the gateway on 127.0.0.1:8787 (PGlite under
- * `.basis/gateway`) with a demo account and key, writes `.basis/local.json` and keeps running until
- * Ctrl-C. The indexer, worker and dashboard join it as they land.
+ * `.basis/gateway`) with a demo account and key, a contributor worker serving the generated tiny model
+ * (embedded llama.cpp), writes `.basis/local.json` and keeps running until Ctrl-C. The indexer and the
+ * dashboard join it as they land.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -10,6 +11,7 @@ import { createPublicClient, http } from "viem";
 import { hardhat } from "viem/chains";
 import { loadDeployment } from "../protocol/deployments.js";
 import { DEMO_ACCOUNT, GATEWAY_DATA_DIR, LOCAL_ATTESTER, prepareDemoAccount, startGateway } from "./start/gateway.js";
+import { ensureTinyModel, LOCAL_CONTRIBUTOR, LOCAL_MODELS, startWorker } from "./start/worker.js";
 
 const RPC_URL = "http://127.0.0.1:8545";
 const GATEWAY_PORT = 8787;
@@ -83,17 +85,27 @@ async function main() {
   if (!deployment) fail("deploy", "no deployments/31337.json was written");
 
   step(`preparing the gateway's store (${GATEWAY_DATA_DIR}) and the demo account ${DEMO_ACCOUNT}`);
-  const demo = await prepareDemoAccount();
+  const demo = await prepareDemoAccount(LOCAL_CONTRIBUTOR);
   const upstreamUrl = process.env.BASIS_UPSTREAM_URL;
-  step(
-    `starting the gateway on ${GATEWAY_URL} (${upstreamUrl ? `serving from ${upstreamUrl}` : "no inference backend yet: runtime pending"})`,
-  );
+  step(`starting the gateway on ${GATEWAY_URL}${upstreamUrl ? ` (its own upstream: ${upstreamUrl})` : ""}`);
   const gateway = await startGateway({ port: GATEWAY_PORT, pepper: demo.pepper, upstreamUrl }).catch((error: Error) =>
     fail("gateway", error.message),
   );
   children.push(gateway);
   gateway.on("exit", (code: number | null) => {
     if (code !== 0 && code !== null) fail("gateway", `exited with ${code}`);
+  });
+
+  const model = await ensureTinyModel().catch((error: Error) => fail("model", error.message));
+  step(
+    `${model.made ? "wrote" : "found"} the tiny model ${model.path}; starting a worker (contributor ${LOCAL_CONTRIBUTOR})`,
+  );
+  const worker = await startWorker({ gatewayUrl: GATEWAY_URL, token: demo.workerToken }).catch((error: Error) =>
+    fail("worker", error.message),
+  );
+  children.push(worker);
+  worker.on("exit", (code: number | null) => {
+    if (code !== 0 && code !== null) fail("worker", `exited with ${code}`);
   });
 
   mkdirSync(".basis", { recursive: true });
@@ -104,6 +116,7 @@ async function main() {
     baseUrl: `${GATEWAY_URL}/v1`,
     attester: LOCAL_ATTESTER,
     demo: { account: DEMO_ACCOUNT, apiKey: demo.key },
+    worker: { contributor: LOCAL_CONTRIBUTOR, models: LOCAL_MODELS, modelFile: model.path },
     contracts: deployment.contracts,
   };
   writeFileSync(STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);
@@ -115,16 +128,14 @@ async function main() {
   console.log(`  demo key  ${demo.key}   (account ${DEMO_ACCOUNT}, 1000 local credits)`);
   console.log(`\n  curl ${GATEWAY_URL}/v1/chat/completions -H "Authorization: Bearer ${demo.key}" \\`);
   console.log(
-    `    -H "Content-Type: application/json" -d '{"model":"basis-default","messages":[{"role":"user","content":"Hello"}]}'`,
+    `    -H "Content-Type: application/json" -d '{"model":"basis-default","max_tokens":32,"messages":[{"role":"user","content":"Hello"}]}'`,
   );
   console.log(`\n  import OpenAI from "openai";`);
   console.log(`  const client = new OpenAI({ baseURL: "${GATEWAY_URL}/v1", apiKey: "${demo.key}" });`);
-  if (!upstreamUrl) {
-    console.log(
-      "\n  No inference backend is configured: generation answers 503 runtime_pending (never made-up output).",
-    );
-    console.log("  Point BASIS_UPSTREAM_URL at any OpenAI-compatible server (llama.cpp, vLLM, Ollama) to serve.");
-  }
+  console.log(
+    `\n  The local worker serves ${LOCAL_MODELS.join(", ")} from the tiny generated model: readable words, not answers.`,
+  );
+  console.log("  Run a worker on a real GGUF (or any OpenAI-compatible server) to serve real output: see the README.");
   console.log("\nCtrl-C stops everything.");
 }
 

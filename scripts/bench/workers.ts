@@ -270,7 +270,8 @@ await exited(upstream);
 const direct = median(directRates);
 const via = median(viaRates);
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.versions.node}`;
-const pgVersion = STORE === "postgres" ? `, PostgreSQL ${execSync("psql --version").toString().trim().split(" ")[2]}` : "";
+const pgVersion =
+  STORE === "postgres" ? `, PostgreSQL ${execSync("psql --version").toString().trim().split(" ")[2]}` : "";
 const f = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
 const section = [
   "<!-- workers:start -->",

@@ -6,6 +6,7 @@ import { privateKeyToAddress } from "viem/accounts";
 import { createApiKeys } from "../../gateway/auth/apiKeys.js";
 import { createLedger } from "../../gateway/ledger/ledger.js";
 import { openDb } from "../../gateway/store/db.js";
+import { createWorkerTokens } from "../../gateway/workers/tokens.js";
 
 /** Hardhat's well-known dev account #0 (the local deployer, registered as attester); #1 is the demo wallet. */
 const LOCAL_ATTESTER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -26,10 +27,13 @@ function localSecrets(): { pepper: string } {
 }
 
 /**
- * Grants the demo account its local credits (once: an ordinary operator ledger entry) and mints a fresh
- * demo API key. Runs before the gateway starts: embedded PGlite has one owner at a time.
+ * Grants the demo account its local credits (once: an ordinary operator ledger entry), mints a fresh
+ * demo API key and a worker token for the local contributor. Runs before the gateway starts: embedded
+ * PGlite has one owner at a time.
  */
-export async function prepareDemoAccount(): Promise<{ key: string; pepper: string }> {
+export async function prepareDemoAccount(
+  contributor: string,
+): Promise<{ key: string; pepper: string; workerToken: string }> {
   const { pepper } = localSecrets();
   const db = await openDb({ dataDir: GATEWAY_DATA_DIR });
   try {
@@ -41,7 +45,8 @@ export async function prepareDemoAccount(): Promise<{ key: string; pepper: strin
     });
     const name = `npm start ${new Date().toISOString()}`;
     const { key } = await createApiKeys(db, { pepper }).create({ account: DEMO_ACCOUNT, name });
-    return { key, pepper };
+    const { token } = await createWorkerTokens(db, { pepper }).create({ account: contributor as `0x${string}`, name });
+    return { key, pepper, workerToken: token };
   } finally {
     await db.close();
   }
