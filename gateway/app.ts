@@ -15,6 +15,7 @@ import { modelRoutes } from "./http/models.js";
 import { observe } from "./http/observe.js";
 import { openApiRoutes } from "./http/openapi.js";
 import { receiptRoutes } from "./http/receipts.js";
+import { settlementRoutes } from "./http/settlement.js";
 import { statusRoutes } from "./http/status.js";
 import { publicWorkerRoutes } from "./http/workers.js";
 import type { Metrics } from "./observability/metrics.js";
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps) {
   app.route("/api/v1", v1);
   app.route("/api", statusRoutes(deps));
   app.route("/api", receiptRoutes(deps));
+  app.route("/api", settlementRoutes(deps));
   const account = accountRoutes(deps);
   app.use(
     "/api/auth/*",

@@ -89,7 +89,10 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
 
   async function serve(socket: WebSocket, frame: JobFrame) {
     if (jobs.has(frame.id)) return;
-    if (jobs.size >= opts.concurrency) {
+    // A job the gateway cancelled no longer counts: the gateway has already freed its slot, and the
+    // engine hands its resources to the next job as soon as it stops (within a token).
+    const busy = [...jobs.values()].filter((j) => j.cancelledAt === null).length;
+    if (busy >= opts.concurrency) {
       send(socket, { t: "fail", id: frame.id, message: "worker at capacity", retryable: true });
       return;
     }

@@ -3,6 +3,7 @@ import type { Sessions } from "../account/sessions.js";
 import type { ApiKeys } from "../auth/apiKeys.js";
 import type { JobDeps } from "../jobs/deps.js";
 import type { Idempotency } from "../ledger/idempotency.js";
+import type { BatchStore } from "../settlement/batches.js";
 import type { WorkersDeps } from "./workers.js";
 
 /** Per-request variables set by the middlewares. */
@@ -26,6 +27,8 @@ export type HttpDeps = JobDeps & {
   bodyLimitBytes: number;
   /** Contributor workers (tokens, connections, records); absent: this gateway takes no workers. */
   workers?: WorkersDeps;
+  /** Settlement batches (absent: this gateway does not settle). */
+  settlement?: { batches: BatchStore };
   /** What `/api/launch-status` reports about the contracts. */
   launch: { chainId: number; contracts: Record<string, string> | null };
 };

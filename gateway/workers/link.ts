@@ -54,6 +54,9 @@ export type LinkEvents = {
   changed(): void;
 };
 
+/** How long a slot promised to a job in admission stays promised if the job never starts. */
+const CLAIM_TTL_MS = 5_000;
+
 /** Consecutive jobs whose usage report disagrees with the gateway's count before the worker is marked suspect. */
 export const MISMATCH_STREAK = 5;
 
@@ -88,6 +91,25 @@ export class WorkerLink implements Backend {
     return this.jobs.size;
   }
 
+  /**
+   * Slots promised by the router to jobs still in admission (reserve, rate limits): counted as load so
+   * that concurrent admissions never send a worker more jobs than its concurrency. A job that starts
+   * takes its claim; one refused in admission leaves it to expire.
+   */
+  private claims: number[] = [];
+
+  /** In-flight jobs plus live claims. */
+  get load(): number {
+    const now = Date.now();
+    while (this.claims.length > 0 && (this.claims[0] as number) < now) this.claims.shift();
+    return this.jobs.size + this.claims.length;
+  }
+
+  /** Promises a slot to a job about to be admitted (see {@link load}). */
+  claim() {
+    this.claims.push(Date.now() + CLAIM_TTL_MS);
+  }
+
   get closed(): boolean {
     return this.closedReason !== null;
   }
@@ -98,7 +120,7 @@ export class WorkerLink implements Backend {
   }
 
   hasCapacity(): boolean {
-    return !this.closed && this.jobs.size < this.concurrency;
+    return !this.closed && this.load < this.concurrency;
   }
 
   setModels(models: readonly { id: string; state: ModelHealth }[]) {
@@ -272,6 +294,7 @@ export class WorkerLink implements Backend {
     };
     const onAbort = () => this.push(state, { kind: "fail", message: "cancelled", retryable: false, local: true });
     signal.addEventListener("abort", onAbort, { once: true });
+    this.claims.shift();
     this.jobs.set(jobId, state);
     this.events.send(frame);
     return state;

@@ -30,13 +30,17 @@ export function createWorkerRouter(
       for (const link of source.links()) {
         if (exclude?.has(link.id) || !link.hasCapacity() || link.health(model) !== "ready") continue;
         // Suspects sort after every healthy worker, whatever their load.
-        const score = link.inflight / link.concurrency + (link.suspect ? 1 : 0);
+        const score = link.load / link.concurrency + (link.suspect ? 1 : 0);
         if (score < bestScore) {
           best = [link];
           bestScore = score;
         } else if (score === bestScore) best.push(link);
       }
-      if (best.length > 0) return best[turn++ % best.length] as WorkerLink;
+      if (best.length > 0) {
+        const link = best[turn++ % best.length] as WorkerLink;
+        link.claim();
+        return link;
+      }
       for (const backend of fallback) {
         if (!exclude?.has(backend.id) && backend.health(model) === "ready") return backend;
       }

@@ -148,22 +148,28 @@ describe("workers › the gateway's link to one worker (flow control, violations
 });
 
 describe("workers › the orchestrator (least loaded, fair ties, suspects last, upstream fallback)", () => {
-  it("picks the least loaded worker with capacity and spreads ties over all workers", async () => {
-    const a = link("a", 2);
-    const b = link("b", 2);
-    const c = link("c", 2, ["basis-small"]);
+  it("picks the least loaded worker, spreads ties over all workers, and never promises more slots than they have", async () => {
+    const a = link("a", 50);
+    const b = link("b", 50);
+    const c = link("c", 50, ["basis-small"]);
     const router = createWorkerRouter({ links: () => [a.l, b.l, c.l] });
     const picks = new Map<string, number>();
     for (let k = 0; k < 100; k++) {
       const id = router.pick("basis-default")?.id ?? "none";
       picks.set(id, (picks.get(id) ?? 0) + 1);
     }
-    assert.equal(picks.get("a"), 50);
-    assert.equal(picks.get("b"), 50);
-    void a.l.generate(job("busy")).next();
-    for (let k = 0; k < 5; k++) assert.equal(router.pick("basis-default")?.id, "b");
-    assert.equal(router.pick("basis-default", new Set(["b"]))?.id, "a");
+    assert.deepEqual(Object.fromEntries(picks), { a: 50, b: 50 });
+    // Every slot is promised to a job in admission: nothing more is picked until one starts or expires.
+    assert.equal(router.pick("basis-default"), null);
     assert.equal(router.pick("basis-large"), null);
+
+    const x = link("x", 2);
+    const y = link("y", 2);
+    const second = createWorkerRouter({ links: () => [x.l, y.l] });
+    const first = second.pick("basis-default") as WorkerLink;
+    void first.generate(job("busy")).next(); // takes its claim: load stays 1
+    assert.notEqual(second.pick("basis-default")?.id, first.id, "the idle worker is less loaded");
+    assert.equal(second.pick("basis-default", new Set(["x", "y"])), null);
   });
 
   it("uses a suspect worker only when no other can take the job, and the upstream only when no worker can", () => {

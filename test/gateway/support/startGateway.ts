@@ -18,6 +18,7 @@ import { createReceiptSigner } from "../../../gateway/receipts/signer.js";
 import { createReceiptStore } from "../../../gateway/receipts/store.js";
 import type { Backend } from "../../../gateway/routing/backend.js";
 import { createUpstreamBackend } from "../../../gateway/routing/upstream.js";
+import { createBatchStore } from "../../../gateway/settlement/batches.js";
 import { openDb } from "../../../gateway/store/db.js";
 import { createWorkerHub } from "../../../gateway/workers/hub.js";
 import type { LinkTimeouts } from "../../../gateway/workers/link.js";
@@ -33,6 +34,8 @@ export async function startGateway(
     rateLimits?: RateLimitSettings;
     databaseUrl?: string;
     queueTimeoutMs?: number;
+    /** Settlement batches for this registry (the settler itself is started by the test). */
+    settlement?: { chainId: number; registry: string };
     workerTimeouts?: Partial<LinkTimeouts & { helloMs: number; heartbeatMs: number; tokenCheckMs: number }>;
   } = {},
 ) {
@@ -56,6 +59,7 @@ export async function startGateway(
   const workerTokens = createWorkerTokens(db, { pepper });
   const workerRecords = createWorkerRecords(db);
   const hub = createWorkerHub({ tokens: workerTokens, records: workerRecords, timeouts: p.workerTimeouts });
+  const batches = p.settlement ? createBatchStore(db, p.settlement) : undefined;
   const metrics = createMetrics();
   const app = createApp({
     metrics,
@@ -64,6 +68,7 @@ export async function startGateway(
     catalog,
     router: createWorkerRouter(hub, backends, { queueTimeoutMs: p.queueTimeoutMs }),
     workers: { hub, tokens: workerTokens, records: workerRecords },
+    settlement: batches ? { batches } : undefined,
     ledger,
     receipts,
     keys,
@@ -97,6 +102,7 @@ export async function startGateway(
     attester: privateKeyToAddress(attesterKey),
     flushSignatures: () => signatures.flush(),
     hub,
+    batches,
     workerTokens,
     workerRecords,
     backends,
