@@ -53,6 +53,19 @@ export const gatewayEnvSchema = z.object({
   BASIS_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
   /** Chain the contracts live on, and its deployment (deployments/<chainId>.json), for launch-status. */
   BASIS_CHAIN_ID: z.coerce.number().int().positive().default(31_337),
+  /** JSON-RPC of BASIS_CHAIN_ID; with BASIS_SETTLER_KEY and a deployment file, the gateway settles receipts on-chain. */
+  BASIS_RPC_URL: z.string().url().optional(),
+  /** The key holding SettlementRegistry's settler role (posts batches). */
+  BASIS_SETTLER_KEY: z
+    .string()
+    .refine((k) => isHex(k) && k.length === 66, "expected a 0x-prefixed 32-byte hex key")
+    .optional(),
+  /** Settle every this many milliseconds (sooner when a full batch waits). */
+  BASIS_SETTLE_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
+  /** Receipts per batch at most. */
+  BASIS_SETTLE_MAX_RECEIPTS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** This gateway's public base URL: batch files are published under it (the `uri` posted on-chain). */
+  BASIS_PUBLIC_URL: z.string().url().optional(),
   BASIS_TREASURY: z
     .string()
     .refine(isAddress, "expected an address")

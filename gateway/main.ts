@@ -23,6 +23,8 @@ import { createReceiptSigner } from "./receipts/signer.js";
 import { createReceiptStore } from "./receipts/store.js";
 import type { Backend } from "./routing/backend.js";
 import { createUpstreamBackend } from "./routing/upstream.js";
+import { createBatchStore } from "./settlement/batches.js";
+import { createSettler, type Settler } from "./settlement/settler.js";
 import { openDb } from "./store/db.js";
 import { createWorkerHub } from "./workers/hub.js";
 import { createWorkerRecords } from "./workers/records.js";
@@ -77,6 +79,39 @@ const hub = createWorkerHub({
   timeouts: { firstTokenMs: env.BASIS_WORKER_FIRST_TOKEN_TIMEOUT_MS, stallMs: env.BASIS_WORKER_STALL_TIMEOUT_MS },
 });
 
+// Settlement: on when the chain, the settler key and the deployment are all known.
+const batches = deployment
+  ? createBatchStore(db, { chainId: env.BASIS_CHAIN_ID, registry: deployment.contracts.settlementRegistry.address })
+  : undefined;
+let settler: Settler | null = null;
+if (batches && deployment && env.BASIS_RPC_URL && env.BASIS_SETTLER_KEY) {
+  const { createPublicClient, createWalletClient, http, defineChain } = await import("viem");
+  const { privateKeyToAccount } = await import("viem/accounts");
+  const chain = defineChain({
+    id: env.BASIS_CHAIN_ID,
+    name: `chain ${env.BASIS_CHAIN_ID}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [env.BASIS_RPC_URL] } },
+  });
+  const transport = http(env.BASIS_RPC_URL, { retryCount: 2, timeout: 20_000 });
+  const publicUrl = env.BASIS_PUBLIC_URL ?? `http://${env.HOST}:${env.PORT}`;
+  settler = createSettler({
+    batches,
+    publicClient: createPublicClient({ chain, transport, pollingInterval: 250 }) as never,
+    walletClient: createWalletClient({
+      chain,
+      transport,
+      account: privateKeyToAccount(env.BASIS_SETTLER_KEY as `0x${string}`),
+    }),
+    registry: deployment.contracts.settlementRegistry.address,
+    batchesUrl: `${publicUrl.replace(/\/$/, "")}/api/settlement/batches`,
+    maxReceipts: env.BASIS_SETTLE_MAX_RECEIPTS,
+    intervalMs: env.BASIS_SETTLE_INTERVAL_MS,
+    onError: (error) => log.warn({ err: error.message }, "settlement round failed; retrying with backoff"),
+    onSettled: (b) => log.info({ batchId: b.batchId, receipts: b.receiptCount, tx: b.txHash }, "batch settled"),
+  });
+}
+
 const metrics = createMetrics();
 const app = createApp({
   logger: log,
@@ -90,6 +125,7 @@ const app = createApp({
   catalog,
   router: createWorkerRouter(hub, backends, { queueTimeoutMs: env.BASIS_WORKER_QUEUE_TIMEOUT_MS }),
   workers: { hub, tokens: workerTokens, records: workerRecords },
+  settlement: batches ? { batches } : undefined,
   ledger,
   receipts,
   keys: cachedKeys(createApiKeys(db, { pepper: env.BASIS_KEY_PEPPER })),
@@ -129,6 +165,7 @@ const server = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, (
 });
 
 server.on("upgrade", hub.upgrade);
+settler?.start();
 
 async function shutdown(signal: string) {
   log.info({ signal }, "stopping");
@@ -138,6 +175,7 @@ async function shutdown(signal: string) {
   (server as import("node:http").Server).closeIdleConnections();
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 10_000))]);
   await hub.close().catch(() => {});
+  await settler?.stop();
   await signatures.flush().catch(() => {});
   await retireInstance(db, instanceId).catch(() => {});
   await db.close();

@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createPublicClient, http } from "viem";
 import { hardhat } from "viem/chains";
 import { loadDeployment } from "../protocol/deployments.js";
+import { depositDemoCredits, LOCAL_SETTLER_KEY } from "./start/chain.js";
 import { DEMO_ACCOUNT, GATEWAY_DATA_DIR, LOCAL_ATTESTER, prepareDemoAccount, startGateway } from "./start/gateway.js";
 import { ensureTinyModel, LOCAL_CONTRIBUTOR, LOCAL_MODELS, startWorker } from "./start/worker.js";
 
@@ -84,13 +85,23 @@ async function main() {
   const deployment = loadDeployment(chainId);
   if (!deployment) fail("deploy", "no deployments/31337.json was written");
 
+  step(`depositing the demo wallet's 1,000 credits into the vault (mint, approve, deposit on ${RPC_URL})`);
+  const funded = await depositDemoCredits(RPC_URL, deployment, 1_000n * 10n ** 18n).catch((error: Error) =>
+    fail("deposit", error.message),
+  );
+  if (funded === 0n) step("the demo deposit is already on this chain");
+
   step(`preparing the gateway's store (${GATEWAY_DATA_DIR}) and the demo account ${DEMO_ACCOUNT}`);
   const demo = await prepareDemoAccount(LOCAL_CONTRIBUTOR);
   const upstreamUrl = process.env.BASIS_UPSTREAM_URL;
   step(`starting the gateway on ${GATEWAY_URL}${upstreamUrl ? ` (its own upstream: ${upstreamUrl})` : ""}`);
-  const gateway = await startGateway({ port: GATEWAY_PORT, pepper: demo.pepper, upstreamUrl }).catch((error: Error) =>
-    fail("gateway", error.message),
-  );
+  const gateway = await startGateway({
+    port: GATEWAY_PORT,
+    pepper: demo.pepper,
+    upstreamUrl,
+    rpcUrl: RPC_URL,
+    settlerKey: LOCAL_SETTLER_KEY,
+  }).catch((error: Error) => fail("gateway", error.message));
   children.push(gateway);
   gateway.on("exit", (code: number | null) => {
     if (code !== 0 && code !== null) fail("gateway", `exited with ${code}`);

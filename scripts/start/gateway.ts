@@ -7,10 +7,11 @@ import { createApiKeys } from "../../gateway/auth/apiKeys.js";
 import { createLedger } from "../../gateway/ledger/ledger.js";
 import { openDb } from "../../gateway/store/db.js";
 import { createWorkerTokens } from "../../gateway/workers/tokens.js";
+import { DEMO_KEY, LOCAL_SETTLER_KEY } from "./chain.js";
 
-/** Hardhat's well-known dev account #0 (the local deployer, registered as attester); #1 is the demo wallet. */
-const LOCAL_ATTESTER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-export const DEMO_ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+/** Hardhat's dev account #0, the local deployer, is registered as attester (and settler); #1 is the demo wallet. */
+const LOCAL_ATTESTER_KEY = LOCAL_SETTLER_KEY;
+export const DEMO_ACCOUNT = privateKeyToAddress(DEMO_KEY);
 const DEMO_CREDITS = 1_000n * 10n ** 18n;
 
 /** Where the gateway keeps its embedded database; all local state lives under `.basis/`. */
@@ -53,7 +54,14 @@ export async function prepareDemoAccount(
 }
 
 /** Starts the gateway process on `port` and resolves once it is ready. */
-export async function startGateway(p: { port: number; pepper: string; upstreamUrl?: string }): Promise<ChildProcess> {
+export async function startGateway(p: {
+  port: number;
+  pepper: string;
+  upstreamUrl?: string;
+  /** The local chain: the gateway settles receipts there every few seconds. */
+  rpcUrl: string;
+  settlerKey: string;
+}): Promise<ChildProcess> {
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     PORT: String(p.port),
@@ -62,6 +70,10 @@ export async function startGateway(p: { port: number; pepper: string; upstreamUr
     BASIS_KEY_PEPPER: p.pepper,
     BASIS_ATTESTER_KEY: LOCAL_ATTESTER_KEY,
     BASIS_CHAIN_ID: "31337",
+    BASIS_RPC_URL: p.rpcUrl,
+    BASIS_SETTLER_KEY: p.settlerKey,
+    BASIS_SETTLE_INTERVAL_MS: process.env.BASIS_SETTLE_INTERVAL_MS ?? "5000",
+    BASIS_PUBLIC_URL: `http://127.0.0.1:${p.port}`,
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
   };
   if (p.upstreamUrl) env.BASIS_UPSTREAM_URL = p.upstreamUrl;
