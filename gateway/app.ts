@@ -15,6 +15,7 @@ import { modelRoutes } from "./http/models.js";
 import { observe } from "./http/observe.js";
 import { openApiRoutes } from "./http/openapi.js";
 import { receiptRoutes } from "./http/receipts.js";
+import { rewardRoutes } from "./http/rewards.js";
 import { settlementRoutes } from "./http/settlement.js";
 import { statusRoutes } from "./http/status.js";
 import { publicWorkerRoutes } from "./http/workers.js";
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps) {
   app.route("/api", statusRoutes(deps));
   app.route("/api", receiptRoutes(deps));
   app.route("/api", settlementRoutes(deps));
+  app.route("/api", rewardRoutes(deps));
   const account = accountRoutes(deps);
   app.use(
     "/api/auth/*",

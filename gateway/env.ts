@@ -60,6 +60,11 @@ export const gatewayEnvSchema = z.object({
     .string()
     .refine((k) => isHex(k) && k.length === 66, "expected a 0x-prefixed 32-byte hex key")
     .optional(),
+  /** The key holding RewardDistributor's proposer role: with it, the gateway proposes and accepts reward roots. */
+  BASIS_PROPOSER_KEY: z
+    .string()
+    .refine((k) => isHex(k) && k.length === 66, "expected a 0x-prefixed 32-byte hex key")
+    .optional(),
   /** Settle every this many milliseconds (sooner when a full batch waits). */
   BASIS_SETTLE_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
   /** Receipts per batch at most. */

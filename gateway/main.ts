@@ -24,6 +24,7 @@ import { createReceiptStore } from "./receipts/store.js";
 import type { Backend } from "./routing/backend.js";
 import { createUpstreamBackend } from "./routing/upstream.js";
 import { createBatchStore } from "./settlement/batches.js";
+import { createRewarder, createRewardStore, type Rewarder } from "./settlement/rewards.js";
 import { createSettler, type Settler } from "./settlement/settler.js";
 import { openDb } from "./store/db.js";
 import { createWorkerHub } from "./workers/hub.js";
@@ -84,6 +85,7 @@ const batches = deployment
   ? createBatchStore(db, { chainId: env.BASIS_CHAIN_ID, registry: deployment.contracts.settlementRegistry.address })
   : undefined;
 let settler: Settler | null = null;
+let rewarder: Rewarder | null = null;
 if (batches && deployment && env.BASIS_RPC_URL && env.BASIS_SETTLER_KEY) {
   const { createPublicClient, createWalletClient, http, defineChain } = await import("viem");
   const { privateKeyToAccount } = await import("viem/accounts");
@@ -110,7 +112,37 @@ if (batches && deployment && env.BASIS_RPC_URL && env.BASIS_SETTLER_KEY) {
     onError: (error) => log.warn({ err: error.message }, "settlement round failed; retrying with backoff"),
     onSettled: (b) => log.info({ batchId: b.batchId, receipts: b.receiptCount, tx: b.txHash }, "batch settled"),
   });
+  if (env.BASIS_PROPOSER_KEY) {
+    rewarder = createRewarder({
+      rewards: createRewardStore(db, {
+        chainId: env.BASIS_CHAIN_ID,
+        distributor: deployment.contracts.rewardDistributor.address,
+      }),
+      publicClient: createPublicClient({ chain, transport }) as never,
+      walletClient: createWalletClient({
+        chain,
+        transport,
+        account: privateKeyToAccount(env.BASIS_PROPOSER_KEY as `0x${string}`),
+      }),
+      distributor: deployment.contracts.rewardDistributor.address,
+    });
+  }
 }
+/** Reward roots follow settlement: one step (propose, or accept after the timelock) per settle interval. */
+let rewarding = false;
+const rewardTimer = rewarder
+  ? setInterval(() => {
+      if (rewarding || !rewarder) return;
+      rewarding = true;
+      rewarder
+        .round()
+        .then((r) => r && log.info({ root: r.root, status: r.status, throughBatch: r.throughBatch }, "reward root"))
+        .catch((error: Error) => log.warn({ err: error.message }, "reward root step failed; retrying"))
+        .finally(() => {
+          rewarding = false;
+        });
+    }, env.BASIS_SETTLE_INTERVAL_MS)
+  : null;
 
 const metrics = createMetrics();
 const app = createApp({
@@ -126,6 +158,7 @@ const app = createApp({
   router: createWorkerRouter(hub, backends, { queueTimeoutMs: env.BASIS_WORKER_QUEUE_TIMEOUT_MS }),
   workers: { hub, tokens: workerTokens, records: workerRecords },
   settlement: batches ? { batches } : undefined,
+  rewards: rewarder ?? undefined,
   ledger,
   receipts,
   keys: cachedKeys(createApiKeys(db, { pepper: env.BASIS_KEY_PEPPER })),
@@ -176,6 +209,7 @@ async function shutdown(signal: string) {
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 10_000))]);
   await hub.close().catch(() => {});
   await settler?.stop();
+  if (rewardTimer) clearInterval(rewardTimer);
   await signatures.flush().catch(() => {});
   await retireInstance(db, instanceId).catch(() => {});
   await db.close();

@@ -4,6 +4,7 @@ import type { ApiKeys } from "../auth/apiKeys.js";
 import type { JobDeps } from "../jobs/deps.js";
 import type { Idempotency } from "../ledger/idempotency.js";
 import type { BatchStore } from "../settlement/batches.js";
+import type { Rewarder } from "../settlement/rewards.js";
 import type { WorkersDeps } from "./workers.js";
 
 /** Per-request variables set by the middlewares. */
@@ -29,6 +30,8 @@ export type HttpDeps = JobDeps & {
   workers?: WorkersDeps;
   /** Settlement batches (absent: this gateway does not settle). */
   settlement?: { batches: BatchStore };
+  /** Contributors' reward status (absent: this gateway does not propose reward roots). */
+  rewards?: Pick<Rewarder, "status">;
   /** What `/api/launch-status` reports about the contracts. */
   launch: { chainId: number; contracts: Record<string, string> | null };
 };

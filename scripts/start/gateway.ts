@@ -58,7 +58,7 @@ export async function startGateway(p: {
   port: number;
   pepper: string;
   upstreamUrl?: string;
-  /** The local chain: the gateway settles receipts there every few seconds. */
+  /** The local chain: the gateway settles receipts there every few seconds (the deployer settles and proposes). */
   rpcUrl: string;
   settlerKey: string;
 }): Promise<ChildProcess> {
@@ -72,6 +72,7 @@ export async function startGateway(p: {
     BASIS_CHAIN_ID: "31337",
     BASIS_RPC_URL: p.rpcUrl,
     BASIS_SETTLER_KEY: p.settlerKey,
+    BASIS_PROPOSER_KEY: p.settlerKey,
     BASIS_SETTLE_INTERVAL_MS: process.env.BASIS_SETTLE_INTERVAL_MS ?? "5000",
     BASIS_PUBLIC_URL: `http://127.0.0.1:${p.port}`,
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",

@@ -19,6 +19,7 @@ import { createReceiptStore } from "../../../gateway/receipts/store.js";
 import type { Backend } from "../../../gateway/routing/backend.js";
 import { createUpstreamBackend } from "../../../gateway/routing/upstream.js";
 import { createBatchStore } from "../../../gateway/settlement/batches.js";
+import { createRewarder, createRewardStore } from "../../../gateway/settlement/rewards.js";
 import { openDb } from "../../../gateway/store/db.js";
 import { createWorkerHub } from "../../../gateway/workers/hub.js";
 import type { LinkTimeouts } from "../../../gateway/workers/link.js";
@@ -35,7 +36,12 @@ export async function startGateway(
     databaseUrl?: string;
     queueTimeoutMs?: number;
     /** Settlement batches for this registry (the settler itself is started by the test). */
-    settlement?: { chainId: number; registry: string };
+    settlement?: {
+      chainId: number;
+      registry: string;
+      /** With these, reward roots too (the rewarder is returned; the test drives its rounds). */
+      rewards?: { distributor: `0x${string}`; publicClient: unknown; proposer: unknown };
+    };
     workerTimeouts?: Partial<LinkTimeouts & { helloMs: number; heartbeatMs: number; tokenCheckMs: number }>;
   } = {},
 ) {
@@ -60,6 +66,16 @@ export async function startGateway(
   const workerRecords = createWorkerRecords(db);
   const hub = createWorkerHub({ tokens: workerTokens, records: workerRecords, timeouts: p.workerTimeouts });
   const batches = p.settlement ? createBatchStore(db, p.settlement) : undefined;
+  const r = p.settlement?.rewards;
+  const rewarder =
+    p.settlement && r
+      ? createRewarder({
+          rewards: createRewardStore(db, { chainId: p.settlement.chainId, distributor: r.distributor }),
+          publicClient: r.publicClient as never,
+          walletClient: r.proposer as never,
+          distributor: r.distributor,
+        })
+      : undefined;
   const metrics = createMetrics();
   const app = createApp({
     metrics,
@@ -69,6 +85,7 @@ export async function startGateway(
     router: createWorkerRouter(hub, backends, { queueTimeoutMs: p.queueTimeoutMs }),
     workers: { hub, tokens: workerTokens, records: workerRecords },
     settlement: batches ? { batches } : undefined,
+    rewards: rewarder,
     ledger,
     receipts,
     keys,
@@ -103,6 +120,7 @@ export async function startGateway(
     flushSignatures: () => signatures.flush(),
     hub,
     batches,
+    rewarder,
     workerTokens,
     workerRecords,
     backends,
