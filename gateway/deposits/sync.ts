@@ -26,6 +26,12 @@ export interface DepositSource {
   head(): Promise<bigint>;
   /** Deposits with `fromBlock < blockNumber <= toBlock`, in chain order. */
   deposits(p: { fromBlock: bigint; toBlock: bigint }): Promise<ChainDeposit[]>;
+  /**
+   * The block below which the source never rolls rows back (the indexer's finalized block). The cursor
+   * never passes it, so rows the source re-indexes after a restart or reorg are read again (and credited
+   * at most once, by their ref) rather than skipped. Null or absent: no such limit.
+   */
+  finalized?(): Promise<bigint | null>;
 }
 
 export type DepositSyncStatus = {
@@ -65,6 +71,8 @@ export function createDepositSync(p: {
   let lastError: string | null = null;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
+  /** The newest block whose confirmed deposits are credited (the stored cursor may stay at the finalized block). */
+  let creditedThrough: bigint | null = null;
 
   async function cursor(): Promise<bigint> {
     const [row] = await p.db.query<{ last_block: string }>(
@@ -86,10 +94,13 @@ export function createDepositSync(p: {
       const r = await p.ledger.credit({ account: d.account, amount: d.amount, kind: "deposit", ref: depositRef(d) });
       if (r.credited) credited += 1;
     }
+    creditedThrough = to;
+    const finalized = (await p.source.finalized?.()) ?? null;
+    const next = finalized !== null && finalized < to ? finalized : to;
     await p.db.query(
       `INSERT INTO deposit_sync (chain_id, last_block) VALUES ($1, $2)
        ON CONFLICT (chain_id) DO UPDATE SET last_block = GREATEST(deposit_sync.last_block, EXCLUDED.last_block), updated_at = now()`,
-      [p.chainId, to.toString()],
+      [p.chainId, next.toString()],
     );
     return credited;
   }
@@ -103,7 +114,8 @@ export function createDepositSync(p: {
       return running;
     },
     async status() {
-      const synced = await cursor();
+      const stored = await cursor();
+      const synced = creditedThrough !== null && creditedThrough > stored ? creditedThrough : stored;
       return {
         chainId: p.chainId,
         syncedBlock: synced,

@@ -1,0 +1,510 @@
+/**
+ * The indexer end to end, nothing mocked: a real `hardhat node` on a free port, the Basis contracts
+ * deployed to it through Ignition (module BasisLocal), the real indexer (`ponder start` in indexer/, as
+ * `npm run indexer` runs it) on embedded PGlite in a temporary directory, read over GraphQL and SQL
+ * over HTTP (indexer/client.ts). With TEST_DATABASE_URL set (e.g. postgres://postgres@127.0.0.1:5432/test)
+ * the deposit check runs once more against Postgres, in a database created for the run and dropped
+ * after. BASIS_TEST_VERBOSE=1 prints the indexer's log.
+ *
+ * The cases run in order on one chain: each builds on the state the previous ones left.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { after, before, describe, it } from "mocha";
+import pg from "pg";
+import { type Address, getAddress, type Hash, type Hex, isAddressEqual, keccak256, toHex, zeroAddress } from "viem";
+import { indexerDepositSource } from "../../gateway/deposits/indexerSource.js";
+import { createDepositSync } from "../../gateway/deposits/sync.js";
+import { createLedger } from "../../gateway/ledger/ledger.js";
+import { openDb } from "../../gateway/store/db.js";
+import { createIndexerClient, type IndexerClient } from "../../indexer/client.js";
+import { buildReceiptTree, buildRewardTree } from "../../protocol/merkle.js";
+import { VOUCHER_TYPES, voucherDomain } from "../../protocol/voucher.js";
+import { graphql } from "./graphql.js";
+import { type IndexerProcess, startIndexer } from "./indexerProcess.js";
+import { deployBasisLocal, type LocalBasis, type LocalNode, startHardhatNode } from "./localChain.js";
+import { waitFor } from "./processes.js";
+
+const CREDIT = 10n ** 18n;
+const REWARD_TIMELOCK = 60n;
+const CHAIN_ID = 31337;
+const SCHEMA = "basis";
+
+/** Ponder's hex columns store lowercase hex, so GraphQL returns addresses lowercase. */
+const lower = (address: Address) => address.toLowerCase();
+
+describe("indexer (hardhat node + Ignition + ponder start)", () => {
+  let tmp: string;
+  let node: LocalNode;
+  let basis: LocalBasis;
+  let indexer: IndexerProcess;
+  let client: IndexerClient;
+  let roles: Address;
+  let alice: Address;
+  let bob: Address;
+  let carol: Address;
+  const latencies: number[] = [];
+
+  /** Indexer settings for this chain; `extra` adds or overrides. */
+  const indexerEnv = (extra: Record<string, string> = {}) => ({
+    BASIS_CHAIN_ID: String(CHAIN_ID),
+    [`PONDER_RPC_URL_${CHAIN_ID}`]: node.url,
+    BASIS_DEPLOYMENT_FILE: join(tmp, "deployment.json"),
+    BASIS_INDEXER_DATA_DIR: join(tmp, "pglite"),
+    ...extra,
+  });
+
+  /** Waits for a transaction sent by a write (the node automines) and asserts it succeeded. */
+  async function mined(tx: Promise<Hash>) {
+    const receipt = await basis.publicClient.waitForTransactionReceipt({ hash: await tx, pollingInterval: 10 });
+    assert.equal(receipt.status, "success");
+    return receipt;
+  }
+
+  /** `from` deposits `amount` for `account`; resolves once the client sees it, recording the latency. */
+  async function depositAndWait(from: Address, account: Address, amount: bigint) {
+    const receipt = await mined(basis.creditVault.write.deposit([account, amount], { account: from }));
+    const minedAt = performance.now();
+    const log = receipt.logs.find((l) => isAddressEqual(l.address, basis.creditVault.address));
+    const id = `${CHAIN_ID}:${receipt.transactionHash}:${log?.logIndex}`;
+    const found = await waitFor(
+      async () => (await client.deposits({ afterBlock: receipt.blockNumber - 1n })).deposits.find((d) => d.id === id),
+      { timeoutMs: 10_000, intervalMs: 10, describe: () => indexer.child.output() },
+    );
+    latencies.push(performance.now() - minedAt);
+    return { receipt, deposit: found };
+  }
+
+  /**
+   * Waits until the indexer's checkpoint covers `block`, then runs a GraphQL query. (The checkpoint
+   * moves in the transaction that writes the block's rows; on PGlite a read can see a block's rows
+   * half written before that, so tests wait for the checkpoint rather than for a row.)
+   */
+  async function queryAfter<T>(block: bigint, query: string, variables: Record<string, unknown> = {}) {
+    await waitFor(
+      async () => {
+        const { chains } = await client.status();
+        return chains.some((c) => c.indexedBlock.number >= block) ? true : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 10, describe: () => indexer.child.output().slice(-3_000) },
+    );
+    return graphql<T>(indexer.url, query, variables);
+  }
+
+  before(async function () {
+    this.timeout(120_000);
+    tmp = mkdtempSync(join(tmpdir(), "basis-indexer-"));
+    node = await startHardhatNode();
+    basis = await deployBasisLocal(node.url, REWARD_TIMELOCK, join(tmp, "deployment.json"));
+    [roles, alice, bob, carol] = basis.wallets.map((w) => getAddress(w.account.address)) as [
+      Address,
+      Address,
+      Address,
+      Address,
+    ];
+    await mined(basis.creditToken.write.mint([alice, 1_000_000n * CREDIT], { account: alice }));
+    await mined(basis.creditToken.write.approve([basis.creditVault.address, 2n ** 255n], { account: alice }));
+    indexer = await startIndexer(indexerEnv(), SCHEMA, await basis.publicClient.getBlockNumber());
+    if (process.env.BASIS_TEST_VERBOSE) console.log(indexer.child.output());
+    client = createIndexerClient(indexer.url);
+    console.log(`      indexer startup (spawn → ready, chain head indexed): ${indexer.startupMs.toFixed(0)} ms`);
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    await indexer?.child.stop("SIGINT");
+    await node?.child.stop();
+    if (latencies.length > 0) {
+      const sorted = [...latencies].sort((a, b) => a - b);
+      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]?.toFixed(0);
+      console.log(
+        `      deposit mined → row via SQL over HTTP: median ${at(0.5)} ms, max ${at(1)} ms (n=${sorted.length})`,
+      );
+    }
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("indexes the deployment itself: attester, vault wiring, reward timelock", async () => {
+    const status = await client.status();
+    assert.equal(status.ready, true);
+    assert.deepEqual(
+      status.chains.map((c) => [c.name, c.chainId]),
+      [["localhost", CHAIN_ID]],
+    );
+    const data = await queryAfter<{
+      protocol: { attester: string; settlementRegistry: string; rewardTimelock: string } | null;
+      attesterChanges: { items: { previous: string; current: string }[] };
+    }>(
+      BigInt(basis.deployment.contracts.creditVault.startBlock),
+      `query ($chainId: Int!) {
+        protocol(chainId: $chainId) { attester settlementRegistry rewardTimelock }
+        attesterChanges { items { previous current } }
+      }`,
+      { chainId: CHAIN_ID },
+    );
+    assert.deepEqual(data.attesterChanges.items, [{ previous: zeroAddress, current: lower(roles) }]);
+    assert.equal(data.protocol?.attester, lower(roles));
+    assert.equal(data.protocol?.settlementRegistry, lower(basis.settlementRegistry.address));
+    assert.equal(data.protocol?.rewardTimelock, REWARD_TIMELOCK.toString());
+  });
+
+  it("records a deposit (payer, account, amount, block) and the per-account totals", async () => {
+    const { receipt, deposit } = await depositAndWait(alice, bob, 100n * CREDIT);
+    assert.equal(deposit.payer, alice);
+    assert.equal(deposit.account, bob);
+    assert.equal(deposit.amount, 100n * CREDIT);
+    assert.equal(deposit.blockNumber, receipt.blockNumber);
+    assert.equal(deposit.blockHash, receipt.blockHash);
+    assert.equal(deposit.transactionHash, receipt.transactionHash);
+
+    const data = await graphql<{
+      deposit: { payer: string; account: string; amount: string } | null;
+      bob: { deposited: string; paid: string; depositCount: number } | null;
+      alice: { deposited: string; paid: string; depositCount: number } | null;
+    }>(
+      indexer.url,
+      `query ($id: String!, $alice: String!, $bob: String!) {
+        deposit(id: $id) { payer account amount }
+        bob: account(address: $bob) { deposited paid depositCount }
+        alice: account(address: $alice) { deposited paid depositCount }
+      }`,
+      { id: deposit.id, alice, bob },
+    );
+    assert.deepEqual(data.deposit, { payer: lower(alice), account: lower(bob), amount: (100n * CREDIT).toString() });
+    assert.deepEqual(data.bob, { deposited: (100n * CREDIT).toString(), paid: "0", depositCount: 1 });
+    assert.deepEqual(data.alice, { deposited: "0", paid: (100n * CREDIT).toString(), depositCount: 0 });
+  });
+
+  it("keeps the deposit row latency low across several deposits and sums them", async () => {
+    for (let i = 1; i <= 5; i++) await depositAndWait(alice, alice, BigInt(i) * CREDIT);
+    const { deposits } = await client.deposits();
+    assert.equal(deposits.length, 6);
+    assert.equal(new Set(deposits.map((d) => d.id)).size, 6);
+    const data = await graphql<{ account: { deposited: string; paid: string; depositCount: number } }>(
+      indexer.url,
+      `query ($alice: String!) { account(address: $alice) { deposited paid depositCount } }`,
+      { alice },
+    );
+    assert.deepEqual(data.account, {
+      deposited: (15n * CREDIT).toString(),
+      paid: (115n * CREDIT).toString(),
+      depositCount: 5,
+    });
+  });
+
+  it("returns a deposit only once it has minConfirmations, and pages by throughBlock", async () => {
+    const { receipt } = await depositAndWait(alice, carol, 7n * CREDIT);
+    const shallow = await client.deposits({ afterBlock: receipt.blockNumber - 1n, minConfirmations: 3 });
+    assert.equal(shallow.deposits.length, 0);
+    assert.equal(shallow.throughBlock, receipt.blockNumber - 1n);
+
+    await basis.connection.networkHelpers.mine(2);
+    const deep = await waitFor(async () => {
+      const page = await client.deposits({ afterBlock: shallow.throughBlock, minConfirmations: 3 });
+      return page.deposits.length > 0 ? page : undefined;
+    });
+    assert.deepEqual(
+      deep.deposits.map((d) => [d.account, d.amount]),
+      [[carol, 7n * CREDIT]],
+    );
+    assert.equal(deep.throughBlock, receipt.blockNumber);
+    // Nothing is final on a chain shorter than Ponder's 30-block finality depth: the cursor stays put
+    // and the next call reads the same blocks again (the gateway credits by id).
+    assert.equal(deep.finalizedBlock, 0n);
+    assert.equal(deep.nextAfterBlock, shallow.throughBlock);
+    const next = await client.deposits({ afterBlock: deep.throughBlock, minConfirmations: 3 });
+    assert.equal(next.deposits.length, 0);
+  });
+
+  it("records a withdrawal with an attester voucher", async () => {
+    const voucher = { account: bob, amount: 10n * CREDIT, nonce: 1n, deadline: 2n ** 40n };
+    const attester = basis.wallets[0];
+    assert.ok(attester);
+    const signature = await attester.signTypedData({
+      account: attester.account,
+      domain: voucherDomain(CHAIN_ID, basis.creditVault.address),
+      types: VOUCHER_TYPES,
+      primaryType: "Voucher",
+      message: voucher,
+    });
+    const receipt = await mined(basis.creditVault.write.withdraw([voucher, signature], { account: carol }));
+    const data = await queryAfter<{
+      withdrawals: { items: { account: string; nonce: string; amount: string; caller: string; blockNumber: string }[] };
+      account: { withdrawn: string; withdrawalCount: number } | null;
+    }>(
+      receipt.blockNumber,
+      `query ($bob: String!) {
+        withdrawals { items { account nonce amount caller blockNumber } }
+        account(address: $bob) { withdrawn withdrawalCount }
+      }`,
+      { bob },
+    );
+    assert.deepEqual(data.withdrawals.items, [
+      {
+        account: lower(bob),
+        nonce: "1",
+        amount: (10n * CREDIT).toString(),
+        caller: lower(carol),
+        blockNumber: receipt.blockNumber.toString(),
+      },
+    ]);
+    assert.deepEqual(data.account, { withdrawn: (10n * CREDIT).toString(), withdrawalCount: 1 });
+  });
+
+  it("records a posted batch and its payout", async () => {
+    const tree = buildReceiptTree([1, 2, 3].map((i) => keccak256(toHex(`receipt ${i}`))));
+    const fileHash = keccak256(toHex("batch 1 file"));
+    const [charged, reward] = [40n * CREDIT, 30n * CREDIT];
+    const receipt = await mined(
+      basis.settlementRegistry.write.postBatch(
+        [1n, tree.root as Hex, 3n, charged, reward, fileHash, "ipfs://batch-1"],
+        {
+          account: roles,
+        },
+      ),
+    );
+    const chainHead = await basis.settlementRegistry.read.chainHead();
+    const data = await queryAfter<{
+      batch: Record<string, string> | null;
+      batchPayment: Record<string, string> | null;
+      protocol: Record<string, string | number>;
+    }>(
+      receipt.blockNumber,
+      `query ($chainId: Int!) {
+        batch(batchId: "1") {
+          root previousRoot chainHead receiptCount totalCharged totalReward fileHash uri transactionHash blockNumber
+        }
+        batchPayment(batchId: "1") { charged reward treasuryShare }
+        protocol(chainId: $chainId) { latestBatchId batchCount totalCharged totalReward totalTreasury chainHead }
+      }`,
+      { chainId: CHAIN_ID },
+    );
+    assert.deepEqual(data.batch, {
+      root: tree.root,
+      previousRoot: `0x${"0".repeat(64)}`,
+      chainHead,
+      receiptCount: "3",
+      totalCharged: charged.toString(),
+      totalReward: reward.toString(),
+      fileHash,
+      uri: "ipfs://batch-1",
+      transactionHash: receipt.transactionHash,
+      blockNumber: receipt.blockNumber.toString(),
+    });
+    assert.deepEqual(data.batchPayment, {
+      charged: charged.toString(),
+      reward: reward.toString(),
+      treasuryShare: (10n * CREDIT).toString(),
+    });
+    assert.deepEqual(data.protocol, {
+      latestBatchId: "1",
+      batchCount: 1,
+      totalCharged: charged.toString(),
+      totalReward: reward.toString(),
+      totalTreasury: (10n * CREDIT).toString(),
+      chainHead,
+    });
+  });
+
+  /** The reward tree accepted below, and claimed from after. */
+  let rewards: ReturnType<typeof buildRewardTree>;
+
+  it("follows reward roots: pending → superseded / revoked / accepted after the timelock", async () => {
+    rewards = buildRewardTree([
+      { account: carol, cumulativeAmount: 20n * CREDIT },
+      { account: bob, cumulativeAmount: 5n * CREDIT },
+    ]);
+    const proposer = { account: roles };
+    const [rootA, rootB] = [keccak256(toHex("root A")), keccak256(toHex("root B"))];
+    const rootC = rewards.root as Hex;
+    const file = (root: Hex) => keccak256(root);
+    type Roots = {
+      rewardRoots: { items: { root: string; status: string; validAt: string; acceptedTx: string | null }[] };
+      protocol: { currentRoot: string | null; pendingRootId: string | null };
+    };
+    const query = `query ($chainId: Int!) {
+      rewardRoots(orderBy: "proposedBlock", orderDirection: "asc") { items { root status validAt acceptedTx } }
+      protocol(chainId: $chainId) { currentRoot pendingRootId }
+    }`;
+    const statuses = (d: Roots) => d.rewardRoots.items.map((r) => `${r.root.slice(0, 6)}:${r.status}`);
+
+    const first = await mined(basis.rewardDistributor.write.proposeRoot([rootA, file(rootA)], proposer));
+    const proposed = await queryAfter<Roots>(first.blockNumber, query, { chainId: CHAIN_ID });
+    assert.deepEqual(statuses(proposed), [`${rootA.slice(0, 6)}:pending`]);
+    const block = await basis.publicClient.getBlock();
+    assert.equal(proposed.rewardRoots.items[0]?.validAt, (block.timestamp + REWARD_TIMELOCK).toString());
+
+    await mined(basis.rewardDistributor.write.proposeRoot([rootB, file(rootB)], proposer));
+    await mined(basis.rewardDistributor.write.revokePendingRoot(proposer));
+    const third = await mined(basis.rewardDistributor.write.proposeRoot([rootC, file(rootC)], proposer));
+    const pending = await queryAfter<Roots>(third.blockNumber, query, { chainId: CHAIN_ID });
+    assert.deepEqual(statuses(pending), [
+      `${rootA.slice(0, 6)}:superseded`,
+      `${rootB.slice(0, 6)}:revoked`,
+      `${rootC.slice(0, 6)}:pending`,
+    ]);
+    assert.equal(pending.protocol.currentRoot, null);
+    assert.ok(pending.protocol.pendingRootId);
+
+    await basis.connection.networkHelpers.time.increase(REWARD_TIMELOCK + 1n);
+    const accept = await mined(basis.rewardDistributor.write.acceptRoot({ account: carol }));
+    const accepted = await queryAfter<Roots>(accept.blockNumber, query, { chainId: CHAIN_ID });
+    assert.deepEqual(statuses(accepted).at(-1), `${rootC.slice(0, 6)}:accepted`);
+    assert.equal(accepted.rewardRoots.items.at(-1)?.acceptedTx, accept.transactionHash);
+    assert.deepEqual(accepted.protocol, { currentRoot: rootC, pendingRootId: null });
+  });
+
+  it("records a claim and the contributor's and account's claimed totals", async () => {
+    const index = [...rewards.entries()].find(([, [account]]) => account === carol)?.[0];
+    assert.notEqual(index, undefined);
+    const proof = rewards.getProof(index as number) as Hex[];
+    const receipt = await mined(basis.rewardDistributor.write.claim([carol, 20n * CREDIT, proof], { account: bob }));
+    const data = await queryAfter<{
+      claims: { items: { account: string; amount: string; transactionHash: string }[] };
+      contributor: { claimed: string; claimCount: number } | null;
+      account: { claimed: string; claimCount: number; deposited: string } | null;
+      protocol: { totalClaimed: string; claimCount: number };
+    }>(
+      receipt.blockNumber,
+      `query ($chainId: Int!, $carol: String!) {
+        claims { items { account amount transactionHash } }
+        contributor(address: $carol) { claimed claimCount }
+        account(address: $carol) { claimed claimCount deposited }
+        protocol(chainId: $chainId) { totalClaimed claimCount }
+      }`,
+      { chainId: CHAIN_ID, carol },
+    );
+    assert.deepEqual(data.claims.items, [
+      { account: lower(carol), amount: (20n * CREDIT).toString(), transactionHash: receipt.transactionHash },
+    ]);
+    assert.deepEqual(data.contributor, { claimed: (20n * CREDIT).toString(), claimCount: 1 });
+    assert.deepEqual(data.account, {
+      claimed: (20n * CREDIT).toString(),
+      claimCount: 1,
+      deposited: (7n * CREDIT).toString(),
+    });
+    assert.deepEqual(data.protocol, { totalClaimed: (20n * CREDIT).toString(), claimCount: 1 });
+  });
+
+  it("feeds the gateway's ledger: every indexed deposit credited once, across passes and restarts", async () => {
+    const db = await openDb({});
+    try {
+      const ledger = createLedger(db);
+      const sync = () =>
+        createDepositSync({
+          db,
+          ledger,
+          source: indexerDepositSource(client, CHAIN_ID),
+          chainId: CHAIN_ID,
+          confirmations: 1,
+          startBlock: 0n,
+        });
+      await depositAndWait(alice, carol, 2n * CREDIT);
+      const onChain = (await client.deposits({})).deposits;
+      const expected = new Map<string, bigint>();
+      for (const d of onChain) expected.set(d.account, (expected.get(d.account) ?? 0n) + d.amount);
+      assert.equal(await sync().tick(), onChain.length);
+      for (const [account, amount] of expected)
+        assert.equal((await ledger.balance(account as Address)).deposited, amount, account);
+      const restarted = sync();
+      assert.equal(await restarted.tick(), 0, "a restarted gateway credits nothing twice");
+      const status = await restarted.status();
+      assert.ok(status.syncedBlock >= (onChain.at(-1)?.blockNumber ?? 0n), "synced through the last deposit");
+      assert.equal(status.lagBlocks, 0n);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("resumes after a restart without duplicating anything, then keeps indexing", async function () {
+    this.timeout(90_000);
+    const snapshotQuery = `query ($chainId: Int!) {
+      deposits(limit: 1000) { totalCount items { id amount } }
+      withdrawals { totalCount } batchs { totalCount } batchPayments { totalCount } claims { totalCount }
+      rewardRoots { totalCount items { id status } } attesterChanges { totalCount } settingChanges { totalCount }
+      accounts(limit: 1000) { items { address deposited paid withdrawn claimed depositCount claimCount } }
+      contributors { items { address claimed claimCount } }
+      protocol(chainId: $chainId) { totalDeposited depositCount totalClaimed claimCount batchCount totalWithdrawn }
+    }`;
+    type Snapshot = { deposits: { totalCount: number } };
+    const snapshot = () => graphql<Snapshot>(indexer.url, snapshotQuery, { chainId: CHAIN_ID });
+    const before = await snapshot();
+    await indexer.child.stop("SIGINT");
+    if (process.env.BASIS_TEST_VERBOSE) console.log(indexer.child.output().split("\n").slice(-12).join("\n"));
+
+    // Ponder resumes from its checkpoint: it rolls the unfinalized blocks (here all of them: the
+    // chain is shorter than its 30-block finality depth) back and indexes them again, while /status
+    // still shows the old block for a moment.
+    const started = performance.now();
+    indexer = await startIndexer(indexerEnv(), SCHEMA, await basis.publicClient.getBlockNumber());
+    client = createIndexerClient(indexer.url);
+    assert.match(indexer.child.output(), /crash recovery/i, "the restart resumed the existing index");
+    let mostDeposits = 0;
+    let last: Snapshot | undefined;
+    await waitFor(
+      async () => {
+        last = await snapshot();
+        mostDeposits = Math.max(mostDeposits, last.deposits.totalCount);
+        return isDeepStrictEqual(last, before) ? true : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 20, describe: () => JSON.stringify({ before, last }, null, 1) },
+    );
+    const waitedForLock = /Schema is locked/.test(indexer.child.output()) ? " (waited for Ponder's schema lock)" : "";
+    console.log(
+      `      indexer restart (spawn → every row back): ${(performance.now() - started).toFixed(0)} ms${waitedForLock}`,
+    );
+    if (process.env.BASIS_TEST_VERBOSE) console.log(indexer.child.output());
+    assert.equal(mostDeposits, before.deposits.totalCount, "never more deposits than before the restart");
+
+    await depositAndWait(alice, bob, 1n);
+    const { deposits } = await client.deposits();
+    assert.equal(deposits.length, before.deposits.totalCount + 1);
+    assert.equal(new Set(deposits.map((d) => d.id)).size, before.deposits.totalCount + 1);
+    assert.equal(deposits.filter((d) => d.amount === 1n).length, 1);
+  });
+
+  it("indexes deposits into Postgres too (TEST_DATABASE_URL)", async function () {
+    const base = process.env.TEST_DATABASE_URL;
+    if (!base) this.skip();
+    this.timeout(90_000);
+    // Ponder's RPC cache (schema ponder_sync) is per database and keyed by chain id, and every local
+    // chain is 31337: a database of its own keeps another run's blocks out of this one.
+    const database = `basis_indexer_${process.pid}_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: base });
+    await admin.connect();
+    let postgresIndexer: IndexerProcess | undefined;
+    try {
+      await admin.query(`CREATE DATABASE ${database}`);
+      const url = new URL(base);
+      url.pathname = `/${database}`;
+      postgresIndexer = await startIndexer(
+        indexerEnv({ DATABASE_URL: url.toString() }),
+        `basis_test_${process.pid}`,
+        await basis.publicClient.getBlockNumber(),
+      );
+      console.log(
+        `      Postgres indexer startup (spawn → ready, chain head indexed): ${postgresIndexer.startupMs.toFixed(0)} ms`,
+      );
+      const fromPostgres = createIndexerClient(postgresIndexer.url);
+      const expected = (await client.deposits()).deposits;
+      assert.deepEqual((await fromPostgres.deposits()).deposits, expected);
+
+      const { receipt } = await depositAndWait(alice, carol, 3n);
+      const seen = await waitFor(async () => {
+        const { deposits } = await fromPostgres.deposits({ afterBlock: receipt.blockNumber - 1n });
+        return deposits.length > 0 ? deposits : undefined;
+      });
+      assert.deepEqual(
+        seen.map((d) => [d.payer, d.account, d.amount, d.transactionHash]),
+        [[alice, carol, 3n, receipt.transactionHash]],
+      );
+    } finally {
+      await postgresIndexer?.child.stop("SIGINT");
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
+      await admin.end();
+    }
+  });
+});
