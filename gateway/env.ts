@@ -65,6 +65,10 @@ export const gatewayEnvSchema = z.object({
     .string()
     .refine((k) => isHex(k) && k.length === 66, "expected a 0x-prefixed 32-byte hex key")
     .optional(),
+  /** The indexer's URL (`npm run indexer`): with it, confirmed vault deposits are credited to the ledger. */
+  BASIS_INDEXER_URL: z.string().url().optional(),
+  /** Blocks a deposit needs before it is credited, its own included (Base: pick past reorg depth). */
+  BASIS_DEPOSIT_CONFIRMATIONS: z.coerce.number().int().min(1).max(10_000).default(1),
   /** Settle every this many milliseconds (sooner when a full batch waits). */
   BASIS_SETTLE_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
   /** Receipts per batch at most. */

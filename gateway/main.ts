@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { serve } from "@hono/node-server";
 import pino from "pino";
+import { createIndexerClient } from "../indexer/client.js";
 import { loadDeployment } from "../protocol/deployments.js";
 import { createSessions } from "./account/sessions.js";
 import { createApp } from "./app.js";
@@ -12,6 +13,8 @@ import { createApiKeys } from "./auth/apiKeys.js";
 import { cachedKeys } from "./auth/keyCache.js";
 import { createMemoryRateLimits } from "./auth/rateLimits.js";
 import { createCatalog, DEFAULT_PRICES } from "./catalog.js";
+import { indexerDepositSource } from "./deposits/indexerSource.js";
+import { createDepositSync } from "./deposits/sync.js";
 import { parseGatewayEnv } from "./env.js";
 import { createIdempotency } from "./ledger/idempotency.js";
 import { heartbeat, registerInstance, retireInstance } from "./ledger/instances.js";
@@ -144,6 +147,20 @@ const rewardTimer = rewarder
     }, env.BASIS_SETTLE_INTERVAL_MS)
   : null;
 
+// Deposits: on when the indexer and the deployment are known; credits each confirmed deposit once.
+const deposits =
+  env.BASIS_INDEXER_URL && deployment
+    ? createDepositSync({
+        db,
+        ledger,
+        source: indexerDepositSource(createIndexerClient(env.BASIS_INDEXER_URL), env.BASIS_CHAIN_ID),
+        chainId: env.BASIS_CHAIN_ID,
+        confirmations: env.BASIS_DEPOSIT_CONFIRMATIONS,
+        startBlock: BigInt(deployment.contracts.creditVault.startBlock),
+      })
+    : null;
+deposits?.start(1_000, (error) => log.warn({ err: error.message }, "deposit sync failed; retrying"));
+
 const metrics = createMetrics();
 const app = createApp({
   logger: log,
@@ -159,6 +176,7 @@ const app = createApp({
   workers: { hub, tokens: workerTokens, records: workerRecords },
   settlement: batches ? { batches } : undefined,
   rewards: rewarder ?? undefined,
+  deposits: deposits ?? undefined,
   ledger,
   receipts,
   keys: cachedKeys(createApiKeys(db, { pepper: env.BASIS_KEY_PEPPER })),
@@ -209,6 +227,7 @@ async function shutdown(signal: string) {
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 10_000))]);
   await hub.close().catch(() => {});
   await settler?.stop();
+  deposits?.stop();
   if (rewardTimer) clearInterval(rewardTimer);
   await signatures.flush().catch(() => {});
   await retireInstance(db, instanceId).catch(() => {});

@@ -6,12 +6,13 @@
  * dashboard join it as they land.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createPublicClient, http } from "viem";
 import { hardhat } from "viem/chains";
 import { loadDeployment } from "../protocol/deployments.js";
 import { depositDemoCredits, LOCAL_SETTLER_KEY } from "./start/chain.js";
 import { DEMO_ACCOUNT, GATEWAY_DATA_DIR, LOCAL_ATTESTER, prepareDemoAccount, startGateway } from "./start/gateway.js";
+import { INDEXER_URL, startIndexer } from "./start/indexer.js";
 import { ensureTinyModel, LOCAL_CONTRIBUTOR, LOCAL_MODELS, startWorker } from "./start/worker.js";
 
 const RPC_URL = "http://127.0.0.1:8545";
@@ -30,14 +31,17 @@ function fail(part: string, reason: string): never {
   process.exit(1);
 }
 
-/** Stops every part: each runs in its own process group (npx → node), so the whole group is signalled. */
+/**
+ * Stops every part: each runs in its own process group (npx → node), so the whole group is signalled
+ * (SIGINT: Ponder releases its schema lock on it, not on SIGTERM).
+ */
 function stopAll() {
   for (const child of children) {
     if (child.exitCode !== null || child.pid === undefined) continue;
     try {
-      process.kill(-child.pid, "SIGTERM");
+      process.kill(-child.pid, "SIGINT");
     } catch {
-      child.kill("SIGTERM");
+      child.kill("SIGINT");
     }
   }
 }
@@ -52,6 +56,19 @@ async function waitForChain(timeoutMs: number): Promise<number> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return fail("chain", `no answer on ${RPC_URL} within ${timeoutMs / 1000} s (is the port taken?)`);
+}
+
+/** Waits until the gateway's deposit sync has caught up with the indexer (every indexed deposit credited). */
+async function waitForDeposits(timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const status = await fetch(`${GATEWAY_URL}/api/launch-status`)
+      .then((r) => r.json() as Promise<{ deposits?: { lagBlocks?: string | null } }>)
+      .catch(() => null);
+    if (status?.deposits?.lagBlocks === "0") return true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
 }
 
 async function main() {
@@ -91,6 +108,17 @@ async function main() {
   );
   if (funded === 0n) step("the demo deposit is already on this chain");
 
+  // Hardhat's node starts with an empty chain every time: the ledger, receipts and index of the previous
+  // chain would not match it (batch ids, deposits), so they start over with it.
+  for (const dir of [GATEWAY_DATA_DIR, ".basis/indexer"]) rmSync(dir, { recursive: true, force: true });
+
+  step(`starting the indexer (Ponder, PGlite under .basis/indexer) on ${INDEXER_URL}`);
+  const indexer = await startIndexer(RPC_URL).catch((error: Error) => fail("indexer", error.message));
+  children.push(indexer);
+  indexer.on("exit", (code: number | null) => {
+    if (code !== 0 && code !== null) fail("indexer", `exited with ${code}`);
+  });
+
   step(`preparing the gateway's store (${GATEWAY_DATA_DIR}) and the demo account ${DEMO_ACCOUNT}`);
   const demo = await prepareDemoAccount(LOCAL_CONTRIBUTOR);
   const upstreamUrl = process.env.BASIS_UPSTREAM_URL;
@@ -101,11 +129,16 @@ async function main() {
     upstreamUrl,
     rpcUrl: RPC_URL,
     settlerKey: LOCAL_SETTLER_KEY,
+    indexerUrl: INDEXER_URL,
   }).catch((error: Error) => fail("gateway", error.message));
   children.push(gateway);
   gateway.on("exit", (code: number | null) => {
     if (code !== 0 && code !== null) fail("gateway", `exited with ${code}`);
   });
+
+  step("waiting for the demo deposit to reach the ledger through the indexer");
+  const synced = await waitForDeposits(30_000);
+  if (!synced) fail("deposits", "the gateway did not credit the demo deposit from the indexer within 30 s");
 
   const model = await ensureTinyModel().catch((error: Error) => fail("model", error.message));
   step(
@@ -126,6 +159,7 @@ async function main() {
     gatewayUrl: GATEWAY_URL,
     baseUrl: `${GATEWAY_URL}/v1`,
     attester: LOCAL_ATTESTER,
+    indexerUrl: INDEXER_URL,
     demo: { account: DEMO_ACCOUNT, apiKey: demo.key },
     worker: { contributor: LOCAL_CONTRIBUTOR, models: LOCAL_MODELS, modelFile: model.path },
     contracts: deployment.contracts,
@@ -135,6 +169,7 @@ async function main() {
   console.log(`\nBasis local network is up. Everything below is also in ${STATE_FILE}.`);
   console.log(`  chain     ${RPC_URL} (chain id ${chainId})`);
   for (const [name, c] of Object.entries(deployment.contracts)) console.log(`  ${name.padEnd(18)} ${c.address}`);
+  console.log(`  indexer   ${INDEXER_URL}   (GraphQL; SQL over HTTP at /sql)`);
   console.log(`  base URL  ${GATEWAY_URL}/v1   (API docs: ${GATEWAY_URL}/docs)`);
   console.log(`  demo key  ${demo.key}   (account ${DEMO_ACCOUNT}, 1000 local credits)`);
   console.log(`\n  curl ${GATEWAY_URL}/v1/chat/completions -H "Authorization: Bearer ${demo.key}" \\`);

@@ -1,6 +1,7 @@
 import type { Hex } from "viem";
 import type { Sessions } from "../account/sessions.js";
 import type { ApiKeys } from "../auth/apiKeys.js";
+import type { DepositSync } from "../deposits/sync.js";
 import type { JobDeps } from "../jobs/deps.js";
 import type { Idempotency } from "../ledger/idempotency.js";
 import type { BatchStore } from "../settlement/batches.js";
@@ -30,6 +31,8 @@ export type HttpDeps = JobDeps & {
   workers?: WorkersDeps;
   /** Settlement batches (absent: this gateway does not settle). */
   settlement?: { batches: BatchStore };
+  /** The chain → ledger deposit sync, for its status (absent: deposits are not synced). */
+  deposits?: Pick<DepositSync, "status">;
   /** Contributors' reward status (absent: this gateway does not propose reward roots). */
   rewards?: Pick<Rewarder, "status">;
   /** What `/api/launch-status` reports about the contracts. */

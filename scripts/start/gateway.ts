@@ -4,7 +4,6 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { privateKeyToAddress } from "viem/accounts";
 import { createApiKeys } from "../../gateway/auth/apiKeys.js";
-import { createLedger } from "../../gateway/ledger/ledger.js";
 import { openDb } from "../../gateway/store/db.js";
 import { createWorkerTokens } from "../../gateway/workers/tokens.js";
 import { DEMO_KEY, LOCAL_SETTLER_KEY } from "./chain.js";
@@ -12,7 +11,6 @@ import { DEMO_KEY, LOCAL_SETTLER_KEY } from "./chain.js";
 /** Hardhat's dev account #0, the local deployer, is registered as attester (and settler); #1 is the demo wallet. */
 const LOCAL_ATTESTER_KEY = LOCAL_SETTLER_KEY;
 export const DEMO_ACCOUNT = privateKeyToAddress(DEMO_KEY);
-const DEMO_CREDITS = 1_000n * 10n ** 18n;
 
 /** Where the gateway keeps its embedded database; all local state lives under `.basis/`. */
 export const GATEWAY_DATA_DIR = ".basis/gateway";
@@ -28,7 +26,7 @@ function localSecrets(): { pepper: string } {
 }
 
 /**
- * Grants the demo account its local credits (once: an ordinary operator ledger entry), mints a fresh
+ * Mints a fresh
  * demo API key and a worker token for the local contributor. Runs before the gateway starts: embedded
  * PGlite has one owner at a time.
  */
@@ -38,12 +36,6 @@ export async function prepareDemoAccount(
   const { pepper } = localSecrets();
   const db = await openDb({ dataDir: GATEWAY_DATA_DIR });
   try {
-    await createLedger(db).credit({
-      account: DEMO_ACCOUNT,
-      amount: DEMO_CREDITS,
-      kind: "operator",
-      ref: "local-demo-grant",
-    });
     const name = `npm start ${new Date().toISOString()}`;
     const { key } = await createApiKeys(db, { pepper }).create({ account: DEMO_ACCOUNT, name });
     const { token } = await createWorkerTokens(db, { pepper }).create({ account: contributor as `0x${string}`, name });
@@ -61,6 +53,8 @@ export async function startGateway(p: {
   /** The local chain: the gateway settles receipts there every few seconds (the deployer settles and proposes). */
   rpcUrl: string;
   settlerKey: string;
+  /** The indexer: the demo's on-chain deposit reaches the ledger through it. */
+  indexerUrl: string;
 }): Promise<ChildProcess> {
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -73,6 +67,7 @@ export async function startGateway(p: {
     BASIS_RPC_URL: p.rpcUrl,
     BASIS_SETTLER_KEY: p.settlerKey,
     BASIS_PROPOSER_KEY: p.settlerKey,
+    BASIS_INDEXER_URL: p.indexerUrl,
     BASIS_SETTLE_INTERVAL_MS: process.env.BASIS_SETTLE_INTERVAL_MS ?? "5000",
     BASIS_PUBLIC_URL: `http://127.0.0.1:${p.port}`,
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
