@@ -99,6 +99,27 @@ for (const testDb of testDbs) {
       assert.equal((await ledger.balance(bob)).deposited, 0n);
     });
 
+    it("never moves its cursor past the source's finalized block, so rows re-indexed after a restart are read again, credited once", async () => {
+      const c = chain();
+      const ledger = createLedger(db);
+      const dave = account();
+      let finalized = 0n;
+      const source = { ...c.source, finalized: async () => finalized };
+      const s = createDepositSync({ db, ledger, source, chainId: 60_000, confirmations: 1, startBlock: 1n });
+      c.mine([{ account: dave, amount: 3n }]);
+      c.mine([{ account: dave, amount: 4n }]);
+      assert.equal(await s.tick(), 2);
+      // The stored cursor stays at the finalized block (0); the status still says block 2 is credited.
+      assert.equal((await s.status()).syncedBlock, 2n);
+      const restarted = createDepositSync({ db, ledger, source, chainId: 60_000, confirmations: 1, startBlock: 1n });
+      assert.equal((await restarted.status()).syncedBlock, 0n);
+      assert.equal(await restarted.tick(), 0, "re-read, not re-credited");
+      assert.equal((await ledger.balance(dave)).deposited, 7n);
+      finalized = 2n;
+      await restarted.tick();
+      assert.equal((await restarted.status()).syncedBlock, 2n);
+    });
+
     it("a crash between crediting and moving the cursor duplicates nothing; an unreachable indexer stops nothing", async () => {
       const c = chain();
       const ledger = createLedger(db);
