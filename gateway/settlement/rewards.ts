@@ -117,16 +117,31 @@ export type RewardStatus = {
   pending: { root: Hex; status: string; cumulative: bigint; validAt: Date | null } | null;
 };
 
+/** The parsed tree of each root, built once: `GET /rewards/:address` would otherwise rebuild it per request. */
+const trees = new Map<
+  string,
+  { tree: ReturnType<typeof buildRewardTree>; index: Map<string, number>; amounts: bigint[] }
+>();
+
 const amountIn = (root: StoredRewardRoot | null, account: string) => {
   if (!root) return { amount: 0n, proof: [] as Hex[] };
-  const file = JSON.parse(root.file) as RewardFile;
-  const entries = file.entries.map((e) => ({
-    account: e.account as Address,
-    cumulativeAmount: BigInt(e.cumulativeAmount),
-  }));
-  const i = entries.findIndex((e) => e.account.toLowerCase() === account.toLowerCase());
-  if (i < 0) return { amount: 0n, proof: [] as Hex[] };
-  return { amount: entries[i]?.cumulativeAmount ?? 0n, proof: buildRewardTree(entries).getProof(i) as Hex[] };
+  let parsed = trees.get(root.root);
+  if (!parsed) {
+    const entries = (JSON.parse(root.file) as RewardFile).entries.map((e) => ({
+      account: e.account as Address,
+      cumulativeAmount: BigInt(e.cumulativeAmount),
+    }));
+    parsed = {
+      tree: buildRewardTree(entries),
+      index: new Map(entries.map((e, i) => [e.account.toLowerCase(), i])),
+      amounts: entries.map((e) => e.cumulativeAmount),
+    };
+    if (trees.size >= 8) trees.clear();
+    trees.set(root.root, parsed);
+  }
+  const i = parsed.index.get(account.toLowerCase());
+  if (i === undefined) return { amount: 0n, proof: [] as Hex[] };
+  return { amount: parsed.amounts[i] ?? 0n, proof: parsed.tree.getProof(i) as Hex[] };
 };
 
 export function createRewarder(opts: {

@@ -44,7 +44,7 @@ export type WorkerHub = {
   close(): Promise<void>;
 };
 
-/** Parses and validates one frame from a worker; null with a reason when it is not a valid frame. */
+/** Parses and validates one frame from a worker, or says why it is not a valid frame. */
 function parseFrame(data: unknown, isBinary: boolean): { frame: WorkerFrame } | { error: string } {
   if (isBinary) return { error: "a binary frame" };
   let json: unknown;
