@@ -69,6 +69,13 @@ export const gatewayEnvSchema = z.object({
   BASIS_INDEXER_URL: z.string().url().optional(),
   /** Blocks a deposit needs before it is credited, its own included (Base: pick past reorg depth). */
   BASIS_DEPOSIT_CONFIRMATIONS: z.coerce.number().int().min(1).max(10_000).default(1),
+  /** How long a withdrawal voucher stays usable, in seconds; its amount is held until then or until it is used. */
+  BASIS_VOUCHER_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(3_600),
   /** Settle every this many milliseconds (sooner when a full batch waits). */
   BASIS_SETTLE_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
   /** Receipts per batch at most. */

@@ -8,6 +8,7 @@ import pino from "pino";
 import { createIndexerClient } from "../indexer/client.js";
 import { loadDeployment } from "../protocol/deployments.js";
 import { createSessions } from "./account/sessions.js";
+import { createWithdrawals } from "./account/withdrawals.js";
 import { createApp } from "./app.js";
 import { createApiKeys } from "./auth/apiKeys.js";
 import { cachedKeys } from "./auth/keyCache.js";
@@ -157,6 +158,12 @@ const deposits =
         chainId: env.BASIS_CHAIN_ID,
         confirmations: env.BASIS_DEPOSIT_CONFIRMATIONS,
         startBlock: BigInt(deployment.contracts.creditVault.startBlock),
+        onWithdrawal: ({ outcome, withdrawal, chain }) => {
+          const fields = { outcome, id: withdrawal?.id, account: withdrawal?.account ?? chain?.account };
+          if (outcome === "withdrawn" || outcome === "expired") log.info(fields, "withdrawal voucher closed");
+          else
+            log.error({ ...fields, nonce: chain?.nonce.toString(), tx: chain?.txHash }, "unexpected Withdrawn event");
+        },
       })
     : null;
 deposits?.start(1_000, (error) => log.warn({ err: error.message }, "deposit sync failed; retrying"));
@@ -177,6 +184,14 @@ const app = createApp({
   settlement: batches ? { batches } : undefined,
   rewards: rewarder ?? undefined,
   deposits: deposits ?? undefined,
+  withdrawals: deployment
+    ? createWithdrawals(db, {
+        chainId: env.BASIS_CHAIN_ID,
+        vault: deployment.contracts.creditVault.address,
+        attesterKey: env.BASIS_ATTESTER_KEY as `0x${string}`,
+        ttlSeconds: env.BASIS_VOUCHER_TTL_SECONDS,
+      })
+    : undefined,
   ledger,
   receipts,
   keys: cachedKeys(createApiKeys(db, { pepper: env.BASIS_KEY_PEPPER })),

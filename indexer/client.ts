@@ -32,6 +32,21 @@ export type IndexedDeposit = {
   logIndex: number;
 };
 
+/** A voucher used on-chain (CreditVault `Withdrawn`) as the indexer stores it. */
+export type IndexedWithdrawal = {
+  /** `<chainId>:<transaction hash>:<log index>`. */
+  id: string;
+  chainId: number;
+  account: Address;
+  nonce: bigint;
+  amount: bigint;
+  caller: Address;
+  blockNumber: bigint;
+  blockTimestamp: bigint;
+  transactionHash: Hex;
+  logIndex: number;
+};
+
 /** A block as the indexer's progress refers to it. */
 export type IndexedBlock = { number: bigint; timestamp: bigint };
 
@@ -84,6 +99,8 @@ export type IndexerClient = {
   status(): Promise<IndexerStatus>;
   /** Confirmed deposits after a block, oldest first (block, then log index). */
   deposits(query?: DepositsQuery): Promise<DepositPage>;
+  /** `Withdrawn` events in blocks `(afterBlock, throughBlock]` of one chain, oldest first. */
+  withdrawals(query: { chainId: number; afterBlock: bigint; throughBlock: bigint }): Promise<IndexedWithdrawal[]>;
 };
 
 const hex = z.custom<Hex>((v) => typeof v === "string" && /^0x[0-9a-fA-F]*$/.test(v), "expected 0x-prefixed hex");
@@ -112,6 +129,34 @@ const depositRow = z
       amount: r.amount,
       blockNumber: r.block_number,
       blockHash: r.block_hash,
+      blockTimestamp: r.block_timestamp,
+      transactionHash: r.transaction_hash,
+      logIndex: r.log_index,
+    }),
+  );
+
+const withdrawalRow = z
+  .object({
+    id: z.string(),
+    chain_id: z.coerce.number().int(),
+    account: address,
+    nonce: uint,
+    amount: uint,
+    caller: address,
+    block_number: uint,
+    block_timestamp: uint,
+    transaction_hash: hex,
+    log_index: z.coerce.number().int(),
+  })
+  .transform(
+    (r): IndexedWithdrawal => ({
+      id: r.id,
+      chainId: r.chain_id,
+      account: r.account,
+      nonce: r.nonce,
+      amount: r.amount,
+      caller: r.caller,
+      blockNumber: r.block_number,
       blockTimestamp: r.block_timestamp,
       transactionHash: r.transaction_hash,
       logIndex: r.log_index,
@@ -207,7 +252,15 @@ export function createIndexerClient(url: string, options: { timeoutMs?: number }
     return { deposits: rows, ...page };
   };
 
-  return { status, deposits };
+  const withdrawals: IndexerClient["withdrawals"] = async ({ chainId, afterBlock, throughBlock }) => {
+    if (throughBlock <= afterBlock) return [];
+    return select(
+      sql`select id, chain_id, account, nonce, amount, caller, block_number, block_timestamp, transaction_hash, log_index from withdrawal where chain_id = ${chainId} and block_number > ${afterBlock.toString()} and block_number <= ${throughBlock.toString()} order by block_number, log_index`,
+      withdrawalRow,
+    );
+  };
+
+  return { status, deposits, withdrawals };
 }
 
 function pickChain(chains: IndexedChain[], chainId: number | undefined): IndexedChain | undefined {

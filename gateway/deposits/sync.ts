@@ -5,9 +5,14 @@
  * block whose confirmed deposits are all credited) moves only after they are. A deposit removed by a
  * reorg before it was confirmed is never credited; one removed after (a reorg deeper than the
  * configured depth) stays credited — pick the depth so that does not happen (Base: finality).
+ *
+ * The same pass follows withdrawal vouchers (gateway/ledger/withdrawals.ts): each confirmed
+ * `Withdrawn` event turns its held amount into `withdrawn`, once; then every voucher whose deadline is
+ * before the time of a block the pass has fully read is released (the vault would refuse it there).
  */
 import type { Address } from "viem";
 import type { Ledger } from "../ledger/types.js";
+import { type CompleteOutcome, completeWithdrawal, expireVouchers, type Withdrawal } from "../ledger/withdrawals.js";
 import type { Db } from "../store/db.js";
 
 /** One `Deposited` event as the indexer reports it. */
@@ -16,6 +21,17 @@ export type ChainDeposit = {
   txHash: string;
   logIndex: number;
   account: Address;
+  amount: bigint;
+  blockNumber: bigint;
+};
+
+/** One `Withdrawn` event (a voucher used on-chain) as the indexer reports it. */
+export type ChainWithdrawal = {
+  chainId: number;
+  txHash: string;
+  logIndex: number;
+  account: Address;
+  nonce: bigint;
   amount: bigint;
   blockNumber: bigint;
 };
@@ -32,6 +48,10 @@ export interface DepositSource {
    * at most once, by their ref) rather than skipped. Null or absent: no such limit.
    */
   finalized?(): Promise<bigint | null>;
+  /** `Withdrawn` events with `fromBlock < blockNumber <= toBlock`, in chain order (absent: vouchers are not followed). */
+  withdrawals?(p: { fromBlock: bigint; toBlock: bigint }): Promise<ChainWithdrawal[]>;
+  /** The newest block at or below `block` whose timestamp the source knows (unix seconds), or null. */
+  blockAtOrBelow?(block: bigint): Promise<{ number: bigint; timestamp: bigint } | null>;
 }
 
 export type DepositSyncStatus = {
@@ -66,6 +86,12 @@ export function createDepositSync(p: {
   confirmations: number;
   /** The first block to look at (the vault's deployment block). */
   startBlock: bigint;
+  /** Told of each voucher used on-chain (`withdrawn`) or released (`expired`), and of anomalies. */
+  onWithdrawal?: (event: {
+    outcome: CompleteOutcome | "expired";
+    withdrawal?: Withdrawal;
+    chain?: ChainWithdrawal;
+  }) => void;
 }): DepositSync {
   let indexed: bigint | null = null;
   let lastError: string | null = null;
@@ -94,6 +120,7 @@ export function createDepositSync(p: {
       const r = await p.ledger.credit({ account: d.account, amount: d.amount, kind: "deposit", ref: depositRef(d) });
       if (r.credited) credited += 1;
     }
+    await followVouchers(from, to);
     creditedThrough = to;
     const finalized = (await p.source.finalized?.()) ?? null;
     const next = finalized !== null && finalized < to ? finalized : to;
@@ -103,6 +130,27 @@ export function createDepositSync(p: {
       [p.chainId, next.toString()],
     );
     return credited;
+  }
+
+  /** Records confirmed voucher uses in `(from, to]`, then releases vouchers that expired by then. */
+  async function followVouchers(from: bigint, to: bigint): Promise<void> {
+    if (p.source.withdrawals) {
+      for (const w of await p.source.withdrawals({ fromBlock: from, toBlock: to })) {
+        if (w.blockNumber <= from || w.blockNumber > to) continue;
+        const outcome = await completeWithdrawal(p.db, {
+          account: w.account,
+          nonce: w.nonce,
+          amount: w.amount,
+          chainRef: depositRef(w),
+        });
+        if (outcome !== "recorded") p.onWithdrawal?.({ outcome, chain: w });
+      }
+    }
+    const block = await p.source.blockAtOrBelow?.(to);
+    if (!block) return;
+    for (const withdrawal of await expireVouchers(p.db, { chainTime: block.timestamp })) {
+      p.onWithdrawal?.({ outcome: "expired", withdrawal });
+    }
   }
 
   const sync: DepositSync = {

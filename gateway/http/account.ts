@@ -5,10 +5,12 @@ import { z } from "zod";
 import { SignInError } from "../account/sessions.js";
 import type { ApiKeyRecord } from "../auth/apiKeys.js";
 import { ApiError, notFound, unauthorized } from "../errors.js";
+import { withdrawable } from "../ledger/withdrawals.js";
 import type { AppEnv, HttpDeps } from "./context.js";
 import { readJsonBody } from "./json.js";
 import { pageLimit, presentReceipt } from "./receipts.js";
 import { parseBody } from "./validate.js";
+import { accountWithdrawalRoutes } from "./withdrawals.js";
 import { accountWorkerRoutes } from "./workers.js";
 
 const signInSchema = z.strictObject({
@@ -117,7 +119,9 @@ export function accountRoutes(deps: HttpDeps) {
       deposited: b.deposited.toString(),
       granted: b.granted.toString(),
       refunded: b.refunded.toString(),
+      withdrawing: b.withdrawing.toString(),
       withdrawn: b.withdrawn.toString(),
+      withdrawable: withdrawable(b).toString(),
     });
   });
 
@@ -172,6 +176,7 @@ export function accountRoutes(deps: HttpDeps) {
   });
 
   app.route("/account", accountWorkerRoutes(deps));
+  app.route("/account", accountWithdrawalRoutes(deps));
 
   return app;
 }

@@ -1,5 +1,6 @@
 import type { Hex } from "viem";
 import type { Sessions } from "../account/sessions.js";
+import type { Withdrawals } from "../account/withdrawals.js";
 import type { ApiKeys } from "../auth/apiKeys.js";
 import type { DepositSync } from "../deposits/sync.js";
 import type { JobDeps } from "../jobs/deps.js";
@@ -35,6 +36,8 @@ export type HttpDeps = JobDeps & {
   deposits?: Pick<DepositSync, "status">;
   /** Contributors' reward status (absent: this gateway does not propose reward roots). */
   rewards?: Pick<Rewarder, "status">;
+  /** Withdrawal vouchers (absent: no CreditVault deployment; the endpoints answer 503 contracts_pending). */
+  withdrawals?: Withdrawals;
   /** What `/api/launch-status` reports about the contracts. */
   launch: { chainId: number; contracts: Record<string, string> | null };
 };

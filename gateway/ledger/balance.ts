@@ -24,7 +24,7 @@ export async function totals(db: Db): Promise<Balance> {
  * - deposit: → available, deposited;  operator: → available, granted
  * - hold: available → held;  debit: held → spent;  release: held → available
  * - refund: → available, refunded (spent stays: it counts what was ever debited)
- * - withdraw: available → withdrawn
+ * - voucher: available → withdrawing;  withdraw: withdrawing → withdrawn;  voucher_expiry: withdrawing → available
  */
 export async function recompute(db: Db, account: Address): Promise<Balance> {
   const rows = await db.query<{ kind: EntryKind; total: string }>(
@@ -32,15 +32,16 @@ export async function recompute(db: Db, account: Address): Promise<Balance> {
     [normalizeAccount(account)],
   );
   const sum = (kind: EntryKind) => BigInt(rows.find((r) => r.kind === kind)?.total ?? 0);
-  const [deposit, operator, hold, debit, release, refund, withdraw] = (
-    ["deposit", "operator", "hold", "debit", "release", "refund", "withdraw"] as const
-  ).map(sum) as [bigint, bigint, bigint, bigint, bigint, bigint, bigint];
+  const [deposit, operator, hold, debit, release, refund, voucher, withdraw, expiry] = (
+    ["deposit", "operator", "hold", "debit", "release", "refund", "voucher", "withdraw", "voucher_expiry"] as const
+  ).map(sum) as [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
   return {
-    available: deposit + operator - hold + release + refund - withdraw,
+    available: deposit + operator - hold + release + refund - voucher + expiry,
     held: hold - debit - release,
     spent: debit,
     deposited: deposit,
     granted: operator,
+    withdrawing: voucher - withdraw - expiry,
     withdrawn: withdraw,
     refunded: refund,
   };
@@ -68,7 +69,7 @@ export async function entries(db: Db, account: Address, p: EntriesParameters): P
   }>(
     `SELECT id::text AS id, account, kind, amount::text AS amount, job_id, ref, created_at
      FROM ledger_entries WHERE account = $1 AND ($2::bigint IS NULL OR id < $2::bigint)
-     ORDER BY id DESC LIMIT $3`,
+     ORDER BY ledger_entries.id DESC LIMIT $3`,
     [normalizeAccount(account), p.cursor ?? null, limit + 1],
   );
   const page = rows.slice(0, limit);

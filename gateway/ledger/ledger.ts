@@ -3,12 +3,13 @@
  *
  * Conservation. For every account, and summed over all accounts, at every committed instant:
  *
- *     deposited + granted + refunded = available + held + spent + withdrawn
+ *     deposited + granted + refunded = available + held + spent + withdrawing + withdrawn
  *
  * - `deposited`: confirmed vault deposits; `granted`: operator credits (kind `operator`);
  * - `available`: spendable now; `held`: worst cases of running jobs (open rows of `holds`);
  * - `spent`: every debit ever (gross: a refund does not lower it); `refunded`: refunds of debits;
- * - `withdrawn`: paid back out of the vault with vouchers (no operation writes it yet).
+ * - `withdrawing`: issued withdrawal vouchers not yet used on-chain nor expired (withdrawals.ts);
+ * - `withdrawn`: paid back out of the vault with vouchers.
  * Net consumption is `spent − refunded`. Every operation moves an amount between these columns in one
  * transaction together with its `ledger_entries` row, so the identity holds after each commit and
  * `recompute` (entries only) equals `balance` (the `accounts` row). No column is ever negative

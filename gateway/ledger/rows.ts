@@ -3,7 +3,16 @@ import { LedgerError } from "./errors.js";
 import type { Address, Balance } from "./types.js";
 
 /** The columns of `accounts` that hold money, in the order of {@link Balance}. */
-export const BALANCE_COLUMNS = ["available", "held", "spent", "deposited", "granted", "withdrawn", "refunded"] as const;
+export const BALANCE_COLUMNS = [
+  "available",
+  "held",
+  "spent",
+  "deposited",
+  "granted",
+  "withdrawing",
+  "withdrawn",
+  "refunded",
+] as const;
 
 /** A balance row as SQL returns it. */
 export type BalanceRow = Record<(typeof BALANCE_COLUMNS)[number], string>;
@@ -15,6 +24,7 @@ export const ZERO_BALANCE: Balance = {
   spent: 0n,
   deposited: 0n,
   granted: 0n,
+  withdrawing: 0n,
   withdrawn: 0n,
   refunded: 0n,
 };
@@ -30,6 +40,7 @@ export function toBalance(row: BalanceRow): Balance {
     spent: BigInt(row.spent),
     deposited: BigInt(row.deposited),
     granted: BigInt(row.granted),
+    withdrawing: BigInt(row.withdrawing),
     withdrawn: BigInt(row.withdrawn),
     refunded: BigInt(row.refunded),
   };

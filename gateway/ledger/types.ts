@@ -4,15 +4,28 @@ import type { Address } from "viem";
 export type { Address };
 
 /** What an entry of `ledger_entries` records; its amount is always positive. */
-export type EntryKind = "deposit" | "operator" | "hold" | "debit" | "release" | "refund" | "withdraw";
+export type EntryKind =
+  | "deposit"
+  | "operator"
+  | "hold"
+  | "debit"
+  | "release"
+  | "refund"
+  | "voucher"
+  | "withdraw"
+  | "voucher_expiry";
 
-/** An account's balances. `granted` is the sum of operator credits. */
+/**
+ * An account's balances. `granted` is the sum of operator credits; `withdrawing` the amounts of its
+ * withdrawal vouchers not yet used on-chain nor expired; `withdrawn` what vouchers took out of the vault.
+ */
 export type Balance = {
   available: bigint;
   held: bigint;
   spent: bigint;
   deposited: bigint;
   granted: bigint;
+  withdrawing: bigint;
   withdrawn: bigint;
   refunded: bigint;
 };

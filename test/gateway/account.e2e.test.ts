@@ -1,13 +1,17 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "mocha";
 import OpenAI from "openai";
+import { recoverTypedDataAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
+import { VOUCHER_TYPES, voucherDomain } from "../../protocol/voucher.js";
 import { type OpenAIUpstream, startOpenAIUpstream } from "../../scripts/dev/openaiUpstream.js";
 import { startGateway } from "./support/startGateway.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field
 type Json = Record<string, any>;
+
+const VAULT = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0";
 
 describe("gateway › Sign-In with Ethereum and the account endpoints", () => {
   let upstream: OpenAIUpstream;
@@ -38,7 +42,7 @@ describe("gateway › Sign-In with Ethereum and the account endpoints", () => {
 
   before(async () => {
     upstream = await startOpenAIUpstream();
-    gateway = await startGateway({ upstreamUrl: upstream.url });
+    gateway = await startGateway({ upstreamUrl: upstream.url, withdrawals: { vault: VAULT } });
     await gateway.ledger.credit({ account: wallet.address, amount: 10n ** 18n, kind: "operator", ref: "account-test" });
   });
   after(async () => {
@@ -169,6 +173,101 @@ describe("gateway › Sign-In with Ethereum and the account endpoints", () => {
     const receipts = await api("/account/receipts", { token: session.token });
     assert.equal(receipts.body.data[0].verified, true);
     assert.equal(receipts.body.data[0].receipt.hash, usage.body.data[0].receipt_hash);
+  });
+
+  it("takes back unused deposited credit with an attester-signed voucher, holding it until used or expired", async () => {
+    const { body: session } = await signIn();
+    const token = session.token as string;
+    await gateway.ledger.credit({ account: wallet.address, amount: 10n ** 18n, kind: "deposit", ref: "withdraw-test" });
+    const before = (await api("/account/credits", { token })).body;
+    // Earlier tests spent some of the account's credit: spending counts against deposits first.
+    const backed = BigInt(before.deposited) - BigInt(before.spent) + BigInt(before.refunded);
+    assert.ok(BigInt(before.spent) > 0n && BigInt(before.granted) > 0n);
+    assert.equal(
+      before.withdrawable,
+      backed.toString(),
+      "deposited and unspent; the operator grant is not withdrawable",
+    );
+
+    const created = await api("/account/withdrawals", {
+      method: "POST",
+      token,
+      body: JSON.stringify({ amount: "3000" }),
+    });
+    assert.equal(created.status, 201);
+    const w = created.body;
+    assert.deepEqual(
+      [w.object, w.account, w.amount, w.status, w.vault, w.chain_id, w.tx_hash],
+      ["withdrawal", wallet.address.toLowerCase(), "3000", "pending", VAULT, 31337, null],
+    );
+    assert.ok(Number.isInteger(w.deadline) && w.deadline > Date.now() / 1000 + 590, "usable for the configured time");
+    const signedBy = await recoverTypedDataAddress({
+      domain: voucherDomain(31337, VAULT),
+      types: VOUCHER_TYPES,
+      primaryType: "Voucher",
+      message: { account: w.account, amount: BigInt(w.amount), nonce: BigInt(w.nonce), deadline: BigInt(w.deadline) },
+      signature: w.signature,
+    });
+    assert.equal(signedBy, gateway.attester, "the voucher is signed by the attester the vault trusts");
+
+    const after = (await api("/account/credits", { token })).body;
+    assert.deepEqual(
+      [after.withdrawing, after.withdrawable, BigInt(before.available) - BigInt(after.available)],
+      ["3000", (backed - 3000n).toString(), 3000n],
+    );
+    const list = await api("/account/withdrawals", { token });
+    assert.deepEqual(
+      list.body.data.map((x: Json) => [x.id, x.status]),
+      [[w.id, "pending"]],
+    );
+    const kinds = (await api("/account/transactions", { token })).body.data.map((e: Json) => e.kind);
+    assert.equal(kinds[0], "voucher", `the hold is a ledger entry: ${kinds.join(",")}`);
+
+    const tooMuch = await api("/account/withdrawals", {
+      method: "POST",
+      token,
+      body: JSON.stringify({ amount: (backed - 3000n + 1n).toString() }),
+    });
+    assert.equal(tooMuch.status, 402);
+    assert.equal(tooMuch.body.error.code, "insufficient_credits");
+    assert.ok(tooMuch.body.error.message.includes(`${backed - 3000n} can be withdrawn`), tooMuch.body.error.message);
+    for (const amount of ["0", "-1", "1.5", 12, "1e3", `${2n ** 256n}`]) {
+      const bad = await api("/account/withdrawals", { method: "POST", token, body: JSON.stringify({ amount }) });
+      assert.equal(bad.status, 400, `amount ${amount}`);
+      assert.equal(bad.body.error.param, "amount");
+    }
+    assert.equal((await api("/account/withdrawals", { method: "POST", body: "{}" })).status, 401);
+  });
+
+  it("answers 503 contracts_pending for withdrawals on a gateway without a vault", async () => {
+    const bare = await startGateway();
+    try {
+      const nonce = ((await (await fetch(`${bare.url}/api/auth/nonce`)).json()) as Json).nonce;
+      const message = createSiweMessage({
+        address: wallet.address,
+        chainId: 31337,
+        domain: new URL(bare.url).host,
+        nonce,
+        uri: bare.url,
+        version: "1",
+      });
+      const signature = await wallet.signMessage({ message });
+      const verify = await fetch(`${bare.url}/api/auth/verify`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ message, signature }),
+      });
+      const { token } = (await verify.json()) as Json;
+      const res = await fetch(`${bare.url}/api/account/withdrawals`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ amount: "1" }),
+      });
+      assert.equal(res.status, 503);
+      assert.equal(((await res.json()) as Json).error.code, "contracts_pending");
+    } finally {
+      await bare.close();
+    }
   });
 
   it("refuses the account endpoints without a session", async () => {

@@ -6,6 +6,7 @@ import { createApiKeys } from "../../gateway/auth/apiKeys.js";
 import { LedgerError } from "../../gateway/ledger/errors.js";
 import { heartbeat } from "../../gateway/ledger/instances.js";
 import { createLedger, type Ledger } from "../../gateway/ledger/ledger.js";
+import { completeWithdrawal, expireVouchers, issueVoucher } from "../../gateway/ledger/withdrawals.js";
 import type { Db } from "../../gateway/store/db.js";
 import { randomAccount, randomId, testDbs } from "./dbs.js";
 import { assertConserved, assertConsistent } from "./ledgerHelpers.js";
@@ -48,6 +49,9 @@ const op = fc.oneof(
   fc.record({ op: fc.constant("release" as const), job: fc.nat(JOBS - 1) }),
   fc.record({ op: fc.constant("refund" as const), job: fc.nat(JOBS - 1), amount: fc.bigInt({ min: 1n, max: 500n }) }),
   fc.record({ op: fc.constant("reconcile" as const) }),
+  fc.record({ op: fc.constant("voucher" as const), a: fc.nat(ACCOUNTS - 1), amount, deadline: fc.nat(3) }),
+  fc.record({ op: fc.constant("withdrawn" as const), a: fc.nat(ACCOUNTS - 1), nonce: fc.nat(20) }),
+  fc.record({ op: fc.constant("expire" as const), chainTime: fc.nat(4) }),
 );
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 const batches = fc.array(fc.array(op, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 6 });
@@ -66,7 +70,7 @@ describe("ledger", () => {
       });
 
       describe("conservation", () => {
-        it("holds for every account and in total under random concurrent credit/reserve/settle/release/refund/reconcile", async () => {
+        it("holds for every account and in total under random concurrent credit/reserve/settle/release/refund/reconcile/voucher/withdrawn/expire", async () => {
           const keys = createApiKeys(db, { pepper: "x".repeat(32) });
           await fc.assert(
             fc.asyncProperty(batches, async (plan) => {
@@ -83,6 +87,7 @@ describe("ledger", () => {
               );
               let credited = 0n;
               let refunded = 0n;
+              const nonces: bigint[] = [];
 
               const run = async (o: Op): Promise<void> => {
                 switch (o.op) {
@@ -119,6 +124,37 @@ describe("ledger", () => {
                   case "reconcile":
                     await ledger.reconcile({ instanceId: live });
                     return;
+                  case "voucher": {
+                    const account = accounts[o.a] as Address;
+                    const r = await issueVoucher(db, {
+                      account,
+                      amount: o.amount,
+                      deadline: BigInt(o.deadline),
+                      sign: async () => "0x00",
+                    });
+                    if (r.ok) nonces.push(r.withdrawal.nonce);
+                    return;
+                  }
+                  case "withdrawn": {
+                    // The vault pays a voucher's own amount: look it up as the chain would have it.
+                    const nonce = nonces[o.nonce % Math.max(nonces.length, 1)];
+                    if (nonce === undefined) return;
+                    const [w] = await db.query<{ account: Address; amount: string }>(
+                      "SELECT account, amount::text AS amount FROM withdrawals WHERE nonce = $1",
+                      [nonce.toString()],
+                    );
+                    if (!w) return;
+                    await completeWithdrawal(db, {
+                      account: w.account,
+                      nonce,
+                      amount: BigInt(w.amount),
+                      chainRef: `31337:0x${nonce}:0`,
+                    });
+                    return;
+                  }
+                  case "expire":
+                    await expireVouchers(db, { chainTime: BigInt(o.chainTime) });
+                    return;
                 }
               };
               for (const batch of plan) {
@@ -137,6 +173,7 @@ describe("ledger", () => {
                 spent: 0n,
                 deposited: 0n,
                 granted: 0n,
+                withdrawing: 0n,
                 withdrawn: 0n,
                 refunded: 0n,
               };
@@ -148,6 +185,15 @@ describe("ledger", () => {
                   [account],
                 );
                 assert.equal(b.held, BigInt(open?.held ?? -1), "held equals the open holds");
+                const [vouchers] = await db.query<{ pending: string; used: string }>(
+                  `SELECT COALESCE(sum(amount) FILTER (WHERE status = 'pending'), 0)::text AS pending,
+                          COALESCE(sum(amount) FILTER (WHERE status = 'withdrawn'), 0)::text AS used
+                   FROM withdrawals WHERE account = $1`,
+                  [account],
+                );
+                assert.equal(b.withdrawing, BigInt(vouchers?.pending ?? -1), "withdrawing equals the pending vouchers");
+                assert.equal(b.withdrawn, BigInt(vouchers?.used ?? -1), "withdrawn equals the used vouchers");
+                assert.ok(b.withdrawing + b.withdrawn <= b.deposited, "vouchers never exceed deposits");
                 const keyHeld = await db.query<{ held: string; holds: string }>(
                   `SELECT b.held::text AS held, (SELECT COALESCE(sum(amount), 0) FROM holds WHERE api_key_id = $1)::text AS holds
                    FROM api_key_budgets b WHERE b.api_key_id = $1`,

@@ -4,12 +4,12 @@ import type { Address } from "viem";
 import type { Balance, Ledger } from "../../gateway/ledger/types.js";
 import { randomId } from "./dbs.js";
 
-/** deposited + granted + refunded = available + held + spent + withdrawn, and nothing negative. */
+/** deposited + granted + refunded = available + held + spent + withdrawing + withdrawn, and nothing negative. */
 export function assertConserved(b: Balance, label = "balance"): void {
   for (const [column, value] of Object.entries(b)) assert.ok(value >= 0n, `${label}: ${column} = ${value} < 0`);
   assert.equal(
     b.deposited + b.granted + b.refunded,
-    b.available + b.held + b.spent + b.withdrawn,
+    b.available + b.held + b.spent + b.withdrawing + b.withdrawn,
     `${label}: conservation broken ${JSON.stringify(b, (_, v) => (typeof v === "bigint" ? v.toString() : v))}`,
   );
 }

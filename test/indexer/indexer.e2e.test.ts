@@ -16,9 +16,11 @@ import { isDeepStrictEqual } from "node:util";
 import { after, before, describe, it } from "mocha";
 import pg from "pg";
 import { type Address, getAddress, type Hash, type Hex, isAddressEqual, keccak256, toHex, zeroAddress } from "viem";
+import { createWithdrawals } from "../../gateway/account/withdrawals.js";
 import { indexerDepositSource } from "../../gateway/deposits/indexerSource.js";
 import { createDepositSync } from "../../gateway/deposits/sync.js";
 import { createLedger } from "../../gateway/ledger/ledger.js";
+import type { Balance } from "../../gateway/ledger/types.js";
 import { openDb } from "../../gateway/store/db.js";
 import { createIndexerClient, type IndexerClient } from "../../indexer/client.js";
 import { buildReceiptTree, buildRewardTree } from "../../protocol/merkle.js";
@@ -32,6 +34,8 @@ const CREDIT = 10n ** 18n;
 const REWARD_TIMELOCK = 60n;
 const CHAIN_ID = 31337;
 const SCHEMA = "basis";
+/** Hardhat's account #0: every role of the local deployment, the attester included. */
+const HARDHAT_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
 /** Ponder's hex columns store lowercase hex, so GraphQL returns addresses lowercase. */
 const lower = (address: Address) => address.toLowerCase();
@@ -414,6 +418,128 @@ describe("indexer (hardhat node + Ignition + ponder start)", () => {
       const status = await restarted.status();
       assert.ok(status.syncedBlock >= (onChain.at(-1)?.blockNumber ?? 0n), "synced through the last deposit");
       assert.equal(status.lagBlocks, 0n);
+    } finally {
+      await db.close();
+    }
+  });
+
+  /** A Hardhat JSON-RPC call on the node (time travel, snapshots, mining). */
+  const rpc = (method: string, params: unknown[] = []) =>
+    basis.connection.provider.request({ method, params }) as Promise<unknown>;
+
+  /** A gateway ledger on a fresh in-memory store, fed by the indexer as the gateway's deposit sync does. */
+  async function gatewayLedger(confirmations: number) {
+    const db = await openDb({});
+    const ledger = createLedger(db);
+    const sync = createDepositSync({
+      db,
+      ledger,
+      source: indexerDepositSource(client, CHAIN_ID),
+      chainId: CHAIN_ID,
+      confirmations,
+      startBlock: 0n,
+    });
+    /** Ticks the sync until `check` passes on the account's balance. */
+    const until = (account: Address, check: (b: Balance) => boolean, what: string) =>
+      waitFor(
+        async () => {
+          await sync.tick();
+          const b = await ledger.balance(account);
+          return check(b) ? b : undefined;
+        },
+        { timeoutMs: 15_000, intervalMs: 50, describe: () => `${what}\n${indexer.child.output().slice(-2_000)}` },
+      );
+    return { db, ledger, sync, until };
+  }
+
+  it("takes unused credit back: a voucher is held, then withdrawn once the vault pays it, or released after its deadline", async function () {
+    this.timeout(60_000);
+    const dave = getAddress(basis.wallets[5]?.account.address ?? zeroAddress);
+    const { db, ledger, until } = await gatewayLedger(1);
+    try {
+      await depositAndWait(alice, dave, 50n * CREDIT);
+      await until(dave, (b) => b.deposited === 50n * CREDIT, "dave's deposit credited");
+      const chainNow = async () => Number((await basis.publicClient.getBlock()).timestamp);
+      const now = await chainNow();
+      const withdrawals = createWithdrawals(db, {
+        chainId: CHAIN_ID,
+        vault: basis.creditVault.address,
+        attesterKey: HARDHAT_KEY_0,
+        ttlSeconds: 600,
+        nowSeconds: () => now,
+      });
+      const over = await withdrawals.issue(dave, 50n * CREDIT + 1n);
+      assert.deepEqual(over, { ok: false, reason: "insufficient_credits", withdrawable: 50n * CREDIT });
+
+      const used = await withdrawals.issue(dave, 20n * CREDIT);
+      assert.ok(used.ok);
+      const voucher = {
+        account: dave,
+        amount: 20n * CREDIT,
+        nonce: used.withdrawal.nonce,
+        deadline: used.withdrawal.deadline,
+      };
+      const tokensBefore = await basis.creditToken.read.balanceOf([dave]);
+      await mined(basis.creditVault.write.withdraw([voucher, used.withdrawal.signature], { account: dave }));
+      assert.equal(await basis.creditToken.read.balanceOf([dave]), tokensBefore + 20n * CREDIT, "the vault paid dave");
+      const afterUse = await until(dave, (b) => b.withdrawn === 20n * CREDIT, "the used voucher booked as withdrawn");
+      assert.deepEqual([afterUse.available, afterUse.withdrawing], [30n * CREDIT, 0n]);
+
+      const unused = await withdrawals.issue(dave, 30n * CREDIT);
+      assert.ok(unused.ok);
+      assert.equal((await ledger.balance(dave)).available, 0n, "held while the voucher can be used");
+      await rpc("evm_increaseTime", [Number(unused.withdrawal.deadline) - (await chainNow()) + 1]);
+      await rpc("evm_mine");
+      const expired = { ...unused.withdrawal, account: dave };
+      await assert.rejects(
+        basis.creditVault.write.withdraw(
+          [
+            { account: dave, amount: 30n * CREDIT, nonce: expired.nonce, deadline: expired.deadline },
+            expired.signature,
+          ],
+          { account: dave },
+        ),
+        /VoucherExpired/,
+        "the vault refuses it after its deadline",
+      );
+      const released = await until(dave, (b) => b.withdrawing === 0n, "the expired voucher released");
+      assert.deepEqual([released.available, released.withdrawn], [30n * CREDIT, 20n * CREDIT]);
+      assert.deepEqual(
+        (await withdrawals.list(dave)).map((w) => w.status),
+        ["expired", "withdrawn"],
+      );
+      assert.deepEqual(await ledger.recompute(dave), released, "the entries recompute the balance");
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("never credits a deposit that a reorg removed before it had its confirmations", async function () {
+    this.timeout(60_000);
+    const erin = getAddress(basis.wallets[6]?.account.address ?? zeroAddress);
+    const { db, ledger, sync } = await gatewayLedger(3);
+    try {
+      const snapshot = await rpc("evm_snapshot");
+      const { receipt } = await depositAndWait(alice, erin, 9n * CREDIT);
+      await sync.tick();
+      assert.equal((await ledger.balance(erin)).deposited, 0n, "one confirmation of three: not credited yet");
+      assert.equal(await rpc("evm_revert", [snapshot]), true);
+      await rpc("hardhat_mine", ["0x6"]);
+      const head = await basis.publicClient.getBlockNumber();
+      assert.ok(head >= receipt.blockNumber + 3n, "the new branch is longer than the deposit's depth");
+      // Ponder follows the new branch and rolls the orphaned deposit back.
+      await waitFor(
+        async () => {
+          const page = await client.deposits({ afterBlock: receipt.blockNumber - 1n });
+          const caughtUp = (page.indexedBlock ?? 0n) >= head;
+          return caughtUp && !page.deposits.some((d) => d.account === erin) ? true : undefined;
+        },
+        { timeoutMs: 15_000, intervalMs: 50, describe: () => indexer.child.output().slice(-3_000) },
+      );
+      await sync.tick();
+      const status = await sync.status();
+      assert.ok(status.syncedBlock >= receipt.blockNumber + 2n, "synced past where the deposit would be confirmed");
+      assert.equal((await ledger.balance(erin)).deposited, 0n, "the orphaned deposit is never credited");
     } finally {
       await db.close();
     }

@@ -4,6 +4,7 @@ import { serve } from "@hono/node-server";
 import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { createSessions } from "../../../gateway/account/sessions.js";
+import { createWithdrawals } from "../../../gateway/account/withdrawals.js";
 import { createApp } from "../../../gateway/app.js";
 import { createApiKeys } from "../../../gateway/auth/apiKeys.js";
 import { cachedKeys } from "../../../gateway/auth/keyCache.js";
@@ -43,6 +44,8 @@ export async function startGateway(
       rewards?: { distributor: `0x${string}`; publicClient: unknown; proposer: unknown };
     };
     workerTimeouts?: Partial<LinkTimeouts & { helloMs: number; heartbeatMs: number; tokenCheckMs: number }>;
+    /** Withdrawal vouchers for this vault on chain 31337, signed by the gateway's attester. */
+    withdrawals?: { vault: `0x${string}`; ttlSeconds?: number };
   } = {},
 ) {
   const schema = p.databaseUrl ? `gw_${randomBytes(6).toString("hex")}` : undefined;
@@ -86,6 +89,14 @@ export async function startGateway(
     workers: { hub, tokens: workerTokens, records: workerRecords },
     settlement: batches ? { batches } : undefined,
     rewards: rewarder,
+    withdrawals: p.withdrawals
+      ? createWithdrawals(db, {
+          chainId: 31337,
+          vault: p.withdrawals.vault,
+          attesterKey,
+          ttlSeconds: p.withdrawals.ttlSeconds ?? 600,
+        })
+      : undefined,
     ledger,
     receipts,
     keys,
