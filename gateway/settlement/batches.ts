@@ -67,7 +67,7 @@ export function createBatchStore(db: Db, chain: { chainId: number; registry: str
       return db.transaction(async (tx) => {
         await tx.query("SELECT pg_advisory_xact_lock($1::bigint)", [BATCH_LOCK_KEY.toString()]);
         const [waiting] = await tx.query<Row>(
-          `SELECT ${COLUMNS} FROM batches WHERE status = 'built' ORDER BY batch_id LIMIT 1`,
+          `SELECT ${COLUMNS} FROM batches WHERE status = 'built' ORDER BY batches.batch_id LIMIT 1`,
         );
         if (waiting) return toBatch(waiting);
         const receipts = await tx.query<{ hash: Hex; core: ReceiptCore; signature: Hex }>(
@@ -150,7 +150,7 @@ export function createBatchStore(db: Db, chain: { chainId: number; registry: str
     /** Newest first. */
     async list(p: { before?: number; limit: number }): Promise<StoredBatch[]> {
       const rows = await db.query<Row>(
-        `SELECT ${COLUMNS} FROM batches WHERE ($1::bigint IS NULL OR batch_id < $1) ORDER BY batch_id DESC LIMIT $2`,
+        `SELECT ${COLUMNS} FROM batches WHERE ($1::bigint IS NULL OR batches.batch_id < $1) ORDER BY batches.batch_id DESC LIMIT $2`,
         [p.before ?? null, p.limit],
       );
       return rows.map(toBatch);

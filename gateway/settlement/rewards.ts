@@ -48,13 +48,13 @@ export function createRewardStore(db: Db, chain: { chainId: number; distributor:
   return {
     /** The newest root, whatever its status. */
     async latest(): Promise<StoredRewardRoot | null> {
-      const [row] = await db.query<Row>(`SELECT ${COLUMNS} FROM reward_roots ORDER BY id DESC LIMIT 1`);
+      const [row] = await db.query<Row>(`SELECT ${COLUMNS} FROM reward_roots ORDER BY reward_roots.id DESC LIMIT 1`);
       return row ? toRoot(row) : null;
     },
     /** The newest accepted (claimable) root. */
     async accepted(): Promise<StoredRewardRoot | null> {
       const [row] = await db.query<Row>(
-        `SELECT ${COLUMNS} FROM reward_roots WHERE status = 'accepted' ORDER BY id DESC LIMIT 1`,
+        `SELECT ${COLUMNS} FROM reward_roots WHERE status = 'accepted' ORDER BY reward_roots.id DESC LIMIT 1`,
       );
       return row ? toRoot(row) : null;
     },

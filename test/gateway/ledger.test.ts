@@ -261,6 +261,19 @@ describe("ledger", () => {
             first.data.map((e) => e.amount),
             [5n, 4n],
           );
+          // On a fresh store, entry ids cross 9 → 10: newest first numerically, not as text.
+          const fresh = await target.open();
+          try {
+            const many = randomAccount();
+            for (let i = 1n; i <= 12n; i++) await deposit(createLedger(fresh), many, i);
+            const all = await createLedger(fresh).entries(many, { limit: 1000 });
+            assert.deepEqual(
+              all.data.map((e) => e.amount),
+              Array.from({ length: 12 }, (_, i) => BigInt(12 - i)),
+            );
+          } finally {
+            await fresh.close();
+          }
           assert.ok(first.nextCursor);
           const second = await ledger.entries(account, { limit: 2, cursor: first.nextCursor });
           const third = await ledger.entries(account, { limit: 2, cursor: second.nextCursor ?? undefined });
