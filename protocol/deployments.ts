@@ -40,7 +40,15 @@ export function deploymentPath(chainId: number): string {
  * @throws When the file exists but does not match the schema (naming the bad fields).
  */
 export function loadDeployment(chainId: number): Deployment | null {
-  const path = deploymentPath(chainId);
+  return loadDeploymentFile(deploymentPath(chainId));
+}
+
+/**
+ * Reads and validates a deployment file at any path.
+ * @returns The deployment, or `null` when there is no such file.
+ * @throws When the file does not match the schema (naming the bad fields).
+ */
+export function loadDeploymentFile(path: string): Deployment | null {
   if (!existsSync(path)) return null;
   const parsed = deploymentSchema.safeParse(JSON.parse(readFileSync(path, "utf8")));
   if (!parsed.success) {

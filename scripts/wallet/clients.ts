@@ -1,12 +1,24 @@
 /** viem clients for the wallet commands, on the chain named by id and RPC URL. */
 import { createPublicClient, createWalletClient, defineChain, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { loadDeployment } from "../../protocol/deployments.js";
+import { type Deployment, loadDeployment, loadDeploymentFile } from "../../protocol/deployments.js";
 
-export function walletClients(env: { rpc: string; key: string; chainId: number }) {
-  const deployment = loadDeployment(env.chainId);
+export function walletClients(env: { rpc: string; key: string; chainId: number; deployment?: string }) {
+  let deployment: Deployment | null;
+  try {
+    deployment = env.deployment ? loadDeploymentFile(env.deployment) : loadDeployment(env.chainId);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(2);
+  }
   if (!deployment) {
-    console.error(`No deployments/${env.chainId}.json: deploy first (npm run deploy) or pass the right --chain-id.`);
+    console.error(
+      `No ${env.deployment ?? `deployments/${env.chainId}.json`}: deploy first (npm run deploy) or pass the right --chain-id.`,
+    );
+    process.exit(2);
+  }
+  if (deployment.chainId !== env.chainId) {
+    console.error(`The deployment is on chain ${deployment.chainId}, not ${env.chainId}: pass --chain-id.`);
     process.exit(2);
   }
   const chain = defineChain({

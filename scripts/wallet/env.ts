@@ -10,14 +10,22 @@ export const walletEnvSchema = z.object({
   rpc: z.url({ error: "expected the chain's JSON-RPC URL (--rpc or BASIS_RPC_URL)" }),
   key,
   chainId: z.coerce.number().int().positive().default(31_337),
+  /** A deployment file other than deployments/<chainId>.json. */
+  deployment: z.string().min(1).optional(),
 });
 
-/** Parses `argv` with the common flags (`--rpc`, `--key`, `--chain-id`) plus `extra`. */
+/** Parses `argv` with the common flags (`--rpc`, `--key`, `--chain-id`, `--deployment`) plus `extra`. */
 export function parseWalletArgs<T extends Record<string, { type: "string" | "boolean" }>>(argv: string[], extra: T) {
   const parsed = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { rpc: { type: "string" }, key: { type: "string" }, "chain-id": { type: "string" }, ...extra },
+    options: {
+      rpc: { type: "string" },
+      key: { type: "string" },
+      "chain-id": { type: "string" },
+      deployment: { type: "string" },
+      ...extra,
+    },
   });
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const positionals = parsed.positionals;
@@ -25,6 +33,7 @@ export function parseWalletArgs<T extends Record<string, { type: "string" | "boo
     rpc: values.rpc ?? process.env.BASIS_RPC_URL,
     key: values.key ?? process.env.BASIS_WALLET_KEY,
     chainId: values["chain-id"] ?? process.env.BASIS_CHAIN_ID,
+    deployment: values.deployment ?? process.env.BASIS_DEPLOYMENT_FILE,
   });
   if (!env.success) {
     for (const issue of env.error.issues) {
@@ -32,6 +41,7 @@ export function parseWalletArgs<T extends Record<string, { type: "string" | "boo
         rpc: "--rpc (BASIS_RPC_URL)",
         key: "--key (BASIS_WALLET_KEY)",
         chainId: "--chain-id (BASIS_CHAIN_ID)",
+        deployment: "--deployment (BASIS_DEPLOYMENT_FILE)",
       }[String(issue.path[0]) as "rpc"];
       console.error(`${name}: ${issue.message}`);
     }

@@ -44,6 +44,8 @@ export async function startGateway(
       rewards?: { distributor: `0x${string}`; publicClient: unknown; proposer: unknown };
     };
     workerTimeouts?: Partial<LinkTimeouts & { helloMs: number; heartbeatMs: number; tokenCheckMs: number }>;
+    /** The attester's key (default: a fresh one); a vault on a real chain trusts only its registry's attester. */
+    attesterKey?: Hex;
     /** Withdrawal vouchers for this vault on chain 31337, signed by the gateway's attester. */
     withdrawals?: { vault: `0x${string}`; ttlSeconds?: number };
   } = {},
@@ -56,7 +58,7 @@ export async function startGateway(
   const storeKeys = createApiKeys(db, { pepper });
   const keys = cachedKeys(storeKeys);
   const receipts = createReceiptStore(db);
-  const attesterKey = generatePrivateKey();
+  const attesterKey = p.attesterKey ?? generatePrivateKey();
   const signatures = createSignatureWriter(createReceiptSigner(attesterKey), receipts);
   const catalog = createCatalog();
   const backends: Backend[] = [];
