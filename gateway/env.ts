@@ -53,6 +53,8 @@ export const gatewayEnvSchema = z.object({
   BASIS_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
   /** Chain the contracts live on, and its deployment (deployments/<chainId>.json), for launch-status. */
   BASIS_CHAIN_ID: z.coerce.number().int().positive().default(31_337),
+  /** The deployment file to use instead of deployments/<BASIS_CHAIN_ID>.json. */
+  BASIS_DEPLOYMENT_FILE: z.string().min(1).optional(),
   /** JSON-RPC of BASIS_CHAIN_ID; with BASIS_SETTLER_KEY and a deployment file, the gateway settles receipts on-chain. */
   BASIS_RPC_URL: z.string().url().optional(),
   /** The key holding SettlementRegistry's settler role (posts batches). */

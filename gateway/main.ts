@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { serve } from "@hono/node-server";
 import pino from "pino";
 import { createIndexerClient } from "../indexer/client.js";
-import { loadDeployment } from "../protocol/deployments.js";
+import { loadDeployment, loadDeploymentFile } from "../protocol/deployments.js";
 import { createSessions } from "./account/sessions.js";
 import { createWithdrawals } from "./account/withdrawals.js";
 import { createApp } from "./app.js";
@@ -73,7 +73,19 @@ const signer = createReceiptSigner(env.BASIS_ATTESTER_KEY as `0x${string}`);
 const signatures = createSignatureWriter(signer, receipts, {
   onError: (error) => log.error({ err: (error as Error).message }, "receipt signature not stored"),
 });
-const deployment = loadDeployment(env.BASIS_CHAIN_ID);
+const deployment = env.BASIS_DEPLOYMENT_FILE
+  ? loadDeploymentFile(env.BASIS_DEPLOYMENT_FILE)
+  : loadDeployment(env.BASIS_CHAIN_ID);
+if (env.BASIS_DEPLOYMENT_FILE && !deployment) {
+  console.error(`Invalid gateway settings:\n  BASIS_DEPLOYMENT_FILE: no such file ${env.BASIS_DEPLOYMENT_FILE}`);
+  process.exit(1);
+}
+if (deployment && deployment.chainId !== env.BASIS_CHAIN_ID) {
+  console.error(
+    `Invalid gateway settings:\n  BASIS_CHAIN_ID: ${env.BASIS_CHAIN_ID}, but the deployment is on chain ${deployment.chainId}`,
+  );
+  process.exit(1);
+}
 
 const workerTokens = createWorkerTokens(db, { pepper: env.BASIS_KEY_PEPPER });
 const workerRecords = createWorkerRecords(db);

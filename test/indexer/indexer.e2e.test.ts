@@ -16,6 +16,7 @@ import { isDeepStrictEqual } from "node:util";
 import { after, before, describe, it } from "mocha";
 import pg from "pg";
 import { type Address, getAddress, type Hash, type Hex, isAddressEqual, keccak256, toHex, zeroAddress } from "viem";
+import { createSiweMessage } from "viem/siwe";
 import { createWithdrawals } from "../../gateway/account/withdrawals.js";
 import { indexerDepositSource } from "../../gateway/deposits/indexerSource.js";
 import { createDepositSync } from "../../gateway/deposits/sync.js";
@@ -25,6 +26,7 @@ import { openDb } from "../../gateway/store/db.js";
 import { createIndexerClient, type IndexerClient } from "../../indexer/client.js";
 import { buildReceiptTree, buildRewardTree } from "../../protocol/merkle.js";
 import { VOUCHER_TYPES, voucherDomain } from "../../protocol/voucher.js";
+import { exited, freePort, spawnGateway } from "../gateway/support/gatewayProcess.js";
 import { graphql } from "./graphql.js";
 import { type IndexerProcess, startIndexer } from "./indexerProcess.js";
 import { deployBasisLocal, type LocalBasis, type LocalNode, startHardhatNode } from "./localChain.js";
@@ -545,6 +547,94 @@ describe("indexer (hardhat node + Ignition + ponder start)", () => {
     }
   });
 
+  it("a gateway killed (kill -9) mid-sync credits every deposit exactly once after its restart", async function () {
+    this.timeout(120_000);
+    const frank = basis.wallets[7];
+    assert.ok(frank);
+    const dataDir = join(tmp, "gateway");
+    const env = {
+      BASIS_CHAIN_ID: String(CHAIN_ID),
+      BASIS_DEPLOYMENT_FILE: join(tmp, "deployment.json"),
+      BASIS_INDEXER_URL: indexer.url,
+      BASIS_DATA_DIR: dataDir,
+      BASIS_KEY_PEPPER: "p".repeat(32),
+      BASIS_ATTESTER_KEY: HARDHAT_KEY_0,
+    };
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    /** frank's credits through the API, signed in with frank's wallet (the node holds its key). */
+    const credits = async () => {
+      const { nonce } = (await (await fetch(`${url}/api/auth/nonce`)).json()) as { nonce: string };
+      const message = createSiweMessage({
+        address: frank.account.address,
+        chainId: CHAIN_ID,
+        domain: `127.0.0.1:${port}`,
+        nonce,
+        uri: url,
+        version: "1",
+      });
+      const signature = await frank.signMessage({ account: frank.account, message });
+      const session = (await (
+        await fetch(`${url}/api/auth/verify`, { method: "POST", body: JSON.stringify({ message, signature }) })
+      ).json()) as { token: string };
+      const auth = { headers: { authorization: `Bearer ${session.token}` } };
+      const balance = (await (await fetch(`${url}/api/account/credits`, auth)).json()) as { deposited: string };
+      const entries = (await (await fetch(`${url}/api/account/transactions?limit=100`, auth)).json()) as {
+        data: { kind: string; ref: string }[];
+      };
+      return {
+        deposited: BigInt(balance.deposited),
+        refs: entries.data.filter((e) => e.kind === "deposit").map((e) => e.ref),
+      };
+    };
+
+    let gateway = await spawnGateway(env, port);
+    const count = 40;
+    const total = (BigInt(count) * BigInt(count + 1)) / 2n;
+    const sent = (async () => {
+      const hashes: Hash[] = [];
+      for (let i = 1; i <= count; i++) {
+        hashes.push(await basis.creditVault.write.deposit([frank.account.address, BigInt(i)], { account: alice }));
+      }
+      return hashes;
+    })();
+    // Kill it once it has credited some of frank's deposits and not all of them.
+    const seen = await waitFor(
+      async () => {
+        const { deposited } = await credits();
+        return deposited > 0n && deposited < total ? deposited : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 5, describe: () => "frank's deposits never showed up part-way" },
+    );
+    gateway.kill("SIGKILL");
+    await exited(gateway);
+    const hashes = await sent;
+    await basis.publicClient.waitForTransactionReceipt({ hash: hashes.at(-1) as Hash });
+
+    gateway = await spawnGateway(env, port);
+    try {
+      const after = await waitFor(
+        async () => {
+          const c = await credits();
+          return c.deposited === total ? c : undefined;
+        },
+        {
+          timeoutMs: 30_000,
+          intervalMs: 50,
+          describe: () => `frank's deposits not all credited after the restart (killed at ${seen} of ${total})`,
+        },
+      );
+      assert.equal(after.refs.length, count, "one ledger entry per deposit");
+      assert.equal(new Set(after.refs).size, count, "each by its own chain:tx:logIndex ref");
+      await new Promise((resolve) => setTimeout(resolve, 2_500)); // two more passes of the sync (every 1 s)
+      const again = await credits();
+      assert.equal(again.deposited, total, "and nothing more on later passes");
+    } finally {
+      gateway.kill("SIGINT");
+      await exited(gateway);
+    }
+  });
+
   it("resumes after a restart without duplicating anything, then keeps indexing", async function () {
     this.timeout(90_000);
     const snapshotQuery = `query ($chainId: Int!) {
@@ -589,7 +679,7 @@ describe("indexer (hardhat node + Ignition + ponder start)", () => {
     const { deposits } = await client.deposits();
     assert.equal(deposits.length, before.deposits.totalCount + 1);
     assert.equal(new Set(deposits.map((d) => d.id)).size, before.deposits.totalCount + 1);
-    assert.equal(deposits.filter((d) => d.amount === 1n).length, 1);
+    assert.equal(deposits.filter((d) => d.amount === 1n && d.account === bob).length, 1);
   });
 
   it("indexes deposits into Postgres too (TEST_DATABASE_URL)", async function () {
