@@ -141,6 +141,11 @@ if (batches && deployment && env.BASIS_RPC_URL && env.BASIS_SETTLER_KEY) {
         account: privateKeyToAccount(env.BASIS_PROPOSER_KEY as `0x${string}`),
       }),
       distributor: deployment.contracts.rewardDistributor.address,
+      onDropped: (root, pending) =>
+        log.error(
+          { throughBatch: root.throughBatch, root: root.root, pending },
+          "reward root left the pending slot unaccepted (revoked or superseded); the next batch brings a new one",
+        ),
     });
   }
 }

@@ -9,12 +9,19 @@ import { decimalSchema, hexDigestSchema, receiptCoreSchema, timestampSchema } fr
 /** Cross-field rules run only on a value whose every field is well-formed (zod runs them after field issues otherwise). */
 const onlyWhenWellFormed = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
 
-/** Where a settled receipt sits: its batch on the SettlementRegistry, its leaf and merkle proof, the posting transaction. */
+/**
+ * Where a settled receipt sits: its batch on the SettlementRegistry (chain, registry, batch id and root), its leaf
+ * (its index in the batch file) and merkle proof, and the posting transaction. `txHash` is null only when the gateway
+ * stopped between sending the batch and recording its transaction (the batch's `BatchPosted` event names it).
+ */
 export const receiptSettlementSchema = z.strictObject({
   batchId: z.int().positive(),
+  root: hexDigestSchema,
   leafIndex: z.int().nonnegative(),
   proof: z.array(hexDigestSchema),
-  txHash: hexDigestSchema,
+  txHash: hexDigestSchema.nullable(),
+  chainId: z.int().positive(),
+  registry: z.string().regex(/^0x[0-9a-f]{40}$/, "expected a lowercase address"),
 });
 
 /** A later, explicit reversal of (part of) the debit: the core and its hash stay as they were. */
@@ -42,6 +49,13 @@ export const receiptSchema = z
       .nullable(),
     settlement: receiptSettlementSchema.nullable(),
     refund: receiptRefundSchema.nullable(),
+    /** What the backend said it used, stored beside the gateway's own count and never billed (absent: not served). */
+    reported_usage: z
+      .strictObject({
+        prompt_tokens: z.int().nonnegative().nullable(),
+        completion_tokens: z.int().nonnegative().nullable(),
+      })
+      .optional(),
   })
   .superRefine((r, ctx) => {
     if (r.status === "settled" && r.settlement === null) {

@@ -5,9 +5,11 @@
  *   npm run operator -- credit <account> <amount> [--units base|credits] [--ref <id>]
  *   npm run operator -- key <account> [name]
  *   npm run operator -- worker-token <account> [name]
+ *   npm run operator -- refund <jobId> <amount> --reason <why> [--units base|credits]
  *
  * `credit` writes an ordinary `operator` ledger entry (idempotent by --ref); `key` mints an API key and
- * `worker-token` a worker token for the account's workers; each is printed once.
+ * `worker-token` a worker token for the account's workers; each is printed once. `refund` returns (part
+ * of) a job's debit to its account and marks its receipt `refunded` (never more than the job's debit).
  */
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
@@ -33,22 +35,45 @@ function fail(message: string): never {
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { units: { type: "string", default: "credits" }, ref: { type: "string" } },
+  options: { units: { type: "string", default: "credits" }, ref: { type: "string" }, reason: { type: "string" } },
 });
 const [command, rawAccount, rest] = positionals;
+/** `<amount>` in credits (18 decimals), or base units with `--units base`. */
+const parseAmount = (raw: string | undefined): bigint => {
+  if (!raw || !/^\d+(\.\d+)?$/.test(raw)) fail("amount must be a non-negative decimal number");
+  if (values.units === "base" && raw.includes(".")) fail("base units are integers");
+  return values.units === "base" ? BigInt(raw) : parseEther(raw);
+};
+if (command === "refund") {
+  const [, jobId, rawAmount] = positionals;
+  if (!jobId || !values.reason)
+    fail("usage: npm run operator -- refund <jobId> <amount> --reason <why> [--units base]");
+  const amount = parseAmount(rawAmount);
+  const db = await openDb({
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.DATABASE_URL ? undefined : env.BASIS_DATA_DIR,
+  });
+  try {
+    await createLedger(db).refund({ jobId, amount, reason: values.reason });
+    console.log(`refunded ${amount} base units of job ${jobId} (${values.reason})`);
+  } catch (error) {
+    fail((error as Error).message);
+  } finally {
+    await db.close();
+  }
+  process.exit(0);
+}
 if (rawAccount && !isAddress(rawAccount)) fail(`${rawAccount} is not an account address (0x + 40 hex digits)`);
 if (!command || !rawAccount || !isAddress(rawAccount)) {
   fail(
-    "usage: npm run operator -- credit <account> <amount> [--units base|credits] [--ref id]\n       npm run operator -- key <account> [name]\n       npm run operator -- worker-token <account> [name]",
+    "usage: npm run operator -- credit <account> <amount> [--units base|credits] [--ref id]\n       npm run operator -- key <account> [name]\n       npm run operator -- worker-token <account> [name]\n       npm run operator -- refund <jobId> <amount> --reason <why> [--units base|credits]",
   );
 }
 const account = getAddress(rawAccount);
 const db = await openDb({ databaseUrl: env.DATABASE_URL, dataDir: env.DATABASE_URL ? undefined : env.BASIS_DATA_DIR });
 try {
   if (command === "credit") {
-    if (!rest || !/^\d+(\.\d+)?$/.test(rest)) fail("amount must be a non-negative decimal number");
-    const amount = values.units === "base" ? BigInt(rest) : parseEther(rest);
-    if (values.units === "base" && rest.includes(".")) fail("base units are integers");
+    const amount = parseAmount(rest);
     const ref = values.ref ?? `operator-${randomUUID()}`;
     const { credited } = await createLedger(db).credit({ account, amount, kind: "operator", ref });
     console.log(

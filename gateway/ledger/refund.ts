@@ -6,7 +6,8 @@ import type { RefundParameters } from "./types.js";
 
 /**
  * Returns `amount` of a job's debit to the account's `available` (`refunded += amount`), with a
- * `refund` entry whose `ref` is the reason. The account row is locked before the job's refunds are
+ * `refund` entry whose `ref` is the reason, and marks the job's receipt `refunded` (envelope
+ * `refund: { amount: <refunded so far>, reason, refundedAt }`). The account row is locked before the job's refunds are
  * summed, so concurrent refunds of one job can never exceed its debit together.
  * @param db the database.
  * @param p the job, the amount (> 0) and the reason (operator note, or the failure).
@@ -48,6 +49,13 @@ export async function refund(db: Db, p: RefundParameters): Promise<void> {
     await tx.query(
       "INSERT INTO ledger_entries (account, kind, amount, job_id, ref) VALUES ($1, 'refund', $2::numeric, $3, $4)",
       [debit.account, p.amount.toString(), p.jobId, p.reason],
+    );
+    // The receipt's envelope says so (its core and hash never change): everything refunded on the job so far.
+    await tx.query(
+      `UPDATE receipts SET status = 'refunded',
+         refund = jsonb_build_object('amount', $2::text, 'reason', $3::text, 'refundedAt', $4::text)
+       WHERE job_id = $1`,
+      [p.jobId, (refunded + p.amount).toString(), p.reason, new Date().toISOString()],
     );
   });
 }

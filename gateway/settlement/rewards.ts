@@ -18,7 +18,8 @@ export type StoredRewardRoot = {
   throughBatch: number;
   file: string;
   fileHash: Hex;
-  status: "built" | "proposed" | "accepted";
+  /** `dropped`: left the pending slot unaccepted (revoked by the guardian, or superseded by another proposer). */
+  status: "built" | "proposed" | "accepted" | "dropped";
   validAt: Date | null;
 };
 
@@ -90,7 +91,7 @@ export function createRewardStore(db: Db, chain: { chainId: number; distributor:
       );
       return toRoot(row as Row);
     },
-    async mark(id: number, status: "proposed" | "accepted", p: { tx?: Hex | null; validAt?: Date }) {
+    async mark(id: number, status: "proposed" | "accepted" | "dropped", p: { tx?: Hex | null; validAt?: Date }) {
       await db.query(
         `UPDATE reward_roots SET status = $2, valid_at = COALESCE($3, valid_at),
            propose_tx = CASE WHEN $2 = 'proposed' THEN $4 ELSE propose_tx END,
@@ -149,6 +150,8 @@ export function createRewarder(opts: {
   publicClient: PublicClient;
   walletClient: WalletClient<Transport, Chain, Account>;
   distributor: Address;
+  /** Told when a proposed root left the pending slot unaccepted (`pending`: what is there now, zero when revoked). */
+  onDropped?: (root: StoredRewardRoot, pending: Hex) => void;
 }) {
   const distributor = { address: opts.distributor, abi: rewardDistributorAbi } as const;
   const send = async (request: Parameters<typeof opts.walletClient.writeContract>[0]) => {
@@ -182,7 +185,18 @@ export function createRewarder(opts: {
           await opts.rewards.mark(latest.id, "accepted", {});
           return opts.rewards.latest();
         }
-        const [, , validAt] = await opts.publicClient.readContract({ ...distributor, functionName: "pendingRoot" });
+        const [pendingRoot, , validAt] = await opts.publicClient.readContract({
+          ...distributor,
+          functionName: "pendingRoot",
+        });
+        // Never accept a root this gateway did not propose: ours was revoked (the slot is empty) or
+        // superseded by another proposer's. It is dropped; the next root, after the next mined batch,
+        // is cumulative and carries the same rewards.
+        if (pendingRoot.toLowerCase() !== latest.root.toLowerCase()) {
+          await opts.rewards.mark(latest.id, "dropped", {});
+          opts.onDropped?.(latest, pendingRoot);
+          return opts.rewards.latest();
+        }
         // The next block's time: the latest block's, or the clock's when the chain has been idle since.
         const block = await opts.publicClient.getBlock();
         const now = BigInt(Math.floor(Date.now() / 1000));
@@ -204,7 +218,7 @@ export function createRewarder(opts: {
         args: [account],
       });
       const { amount, proof } = amountIn(accepted, account);
-      const pending = latest && latest.status !== "accepted" ? latest : null;
+      const pending = latest && (latest.status === "built" || latest.status === "proposed") ? latest : null;
       return {
         account,
         cumulative: amount,

@@ -129,4 +129,40 @@ describe("rewards › cumulative reward roots and claims", function () {
     assert.equal((await balance()) - again, moreReward);
     assert.equal((await rewardsOf(`0x${"ab".repeat(20)}`)).cumulative, "0");
   });
+
+  it("drops a root the guardian revoked or another proposer superseded, never accepts a foreign root, and the next root carries the rewards", async () => {
+    const rewarder = gateway.rewarder as NonNullable<typeof gateway.rewarder>;
+    const claimedBefore = BigInt((await rewardsOf(who.address)).claimed);
+    const onChainRoot = () => basis.rewardDistributor.read.root();
+    const acceptedBefore = await onChainRoot();
+
+    // Revoked by the guardian: dropped, no acceptRoot (it would revert), and no stall either.
+    const a = await jobs(1);
+    await settle();
+    assert.equal((await rewarder.round())?.status, "proposed");
+    await basis.rewardDistributor.write.revokePendingRoot({ account: basis.admin.account });
+    assert.equal((await rewarder.round())?.status, "dropped");
+    assert.equal(await rewarder.round(), null, "nothing new mined: nothing to propose, and no error");
+    assert.equal((await rewardsOf(who.address)).pending, null, "a dropped root is not pending");
+
+    // Superseded by another proposer's root: the gateway never accepts it.
+    const b = await jobs(1);
+    await settle();
+    assert.equal((await rewarder.round())?.status, "proposed");
+    const foreign = `0x${"66".repeat(32)}` as Hex;
+    await basis.rewardDistributor.write.proposeRoot([foreign, foreign], { account: basis.proposer.account });
+    await networkHelpers.time.increase(REWARD_TIMELOCK);
+    assert.equal((await rewarder.round())?.status, "dropped");
+    assert.equal(await onChainRoot(), acceptedBefore, "the foreign root was not accepted by the gateway");
+
+    // The next batch's root is cumulative: it carries everything the dropped ones did.
+    const c = await jobs(1);
+    await settle();
+    assert.equal((await rewarder.round())?.status, "proposed");
+    await networkHelpers.time.increase(REWARD_TIMELOCK);
+    assert.equal((await rewarder.round())?.status, "accepted");
+    const status = await rewardsOf(who.address);
+    assert.equal(BigInt(status.claimable), a + b + c, "every reward since the last claim, once");
+    assert.equal(BigInt(status.cumulative), claimedBefore + a + b + c);
+  });
 });

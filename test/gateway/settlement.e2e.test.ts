@@ -8,6 +8,7 @@ import { createSettler } from "../../gateway/settlement/settler.js";
 import type { BatchFile } from "../../protocol/batchFile.js";
 import { buildReceiptTree } from "../../protocol/merkle.js";
 import { receiptHash } from "../../protocol/receipt.js";
+import { receiptSchema } from "../../protocol/receiptEnvelope.js";
 import { type OpenAIUpstream, startOpenAIUpstream } from "../../scripts/dev/openaiUpstream.js";
 import { CREDIT, loadBasis } from "../contracts/fixture.js";
 import { startGateway } from "./support/startGateway.js";
@@ -62,6 +63,9 @@ describe("settlement › receipts batched into the SettlementRegistry", function
   it("posts signed receipts in batches; every receipt's proof verifies on-chain; the file matches the posted hash and root", async () => {
     const answers = [await chat("one"), await chat("two"), await chat("three")];
     await gateway.flushSignatures();
+    // A refund before the batch is mined: the receipt stays `refunded` and still gets its proof.
+    const refunded = answers[1] as { id: string };
+    await gateway.ledger.refund({ jobId: refunded.id, amount: 1_000n, reason: "operator: test refund" });
     const settler = settlerFor();
     const first = await settler.settleOnce();
     const second = await settler.settleOnce();
@@ -71,11 +75,19 @@ describe("settlement › receipts batched into the SettlementRegistry", function
 
     for (const answer of answers) {
       const { receipt } = await receiptOf(answer.id);
-      assert.equal(receipt.status, "settled");
+      if (answer === refunded) {
+        assert.equal(receipt.status, "refunded");
+        assert.deepEqual([receipt.refund.amount, receipt.refund.reason], ["1000", "operator: test refund"]);
+      } else assert.equal(receipt.status, "settled");
       const s = receipt.settlement;
       assert.equal(await basis.settlementRegistry.read.batchRoot([BigInt(s.batchId)]), s.root);
       assert.equal(await basis.settlementRegistry.read.verifyReceipt([BigInt(s.batchId), receipt.hash, s.proof]), true);
       assert.match(s.txHash, /^0x[0-9a-f]{64}$/);
+      assert.deepEqual(
+        receiptSchema.safeParse(receipt).error,
+        undefined,
+        "served as protocol/receiptEnvelope.ts specifies",
+      );
     }
 
     const res = await fetch(`${gateway.url}/api/settlement/batches/1/file`);

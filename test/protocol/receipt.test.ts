@@ -288,9 +288,12 @@ describe("protocol/receipt", () => {
     };
     const settlement = {
       batchId: 1,
+      root: keccak256(toHex("root")),
       leafIndex: 0,
       proof: [keccak256(toHex("sibling"))],
       txHash: keccak256(toHex("tx")),
+      chainId: 31337,
+      registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0",
     };
     const refund = { amount: "1000", reason: "operator refund", refundedAt: "2026-11-22T00:00:00.000Z" };
     const valid: [string, Record<string, unknown>][] = [
@@ -299,6 +302,10 @@ describe("protocol/receipt", () => {
       ["settled", { ...recorded, status: "settled", settlement }],
       ["refunded", { ...recorded, status: "refunded", refund }],
       ["refunded after settlement", { ...recorded, status: "refunded", settlement, refund }],
+      [
+        "settled, its transaction not recorded (a crash)",
+        { ...recorded, status: "settled", settlement: { ...settlement, txHash: null } },
+      ],
     ];
     for (const [what, receipt] of valid) {
       it(`accepts a receipt ${what}`, () => assert.equal(receiptSchema.safeParse(receipt).success, true));
@@ -315,6 +322,10 @@ describe("protocol/receipt", () => {
       ["with an unknown status", { ...recorded, status: "pending" }],
       ["with a short signature", { ...recorded, signature: "0x1234" }],
       ["with an unknown envelope key", { ...recorded, note: "x" }],
+      [
+        "with settlement pointers missing the root",
+        { ...recorded, status: "settled", settlement: { ...settlement, root: undefined } },
+      ],
       ["with an invalid core", { ...recorded, core: { ...core, charged: "1" } }],
     ];
     for (const [what, receipt] of invalid) {
