@@ -99,6 +99,17 @@ export type IndexerClient = {
   status(): Promise<IndexerStatus>;
   /** Confirmed deposits after a block, oldest first (block, then log index). */
   deposits(query?: DepositsQuery): Promise<DepositPage>;
+  /**
+   * One page of deposits in blocks `(afterBlock, throughBlock]` of one chain, oldest first, after the log
+   * `after` (keyset pagination: pass the last row's block and log index back for the next page).
+   */
+  depositPage(query: {
+    chainId: number;
+    afterBlock: bigint;
+    throughBlock: bigint;
+    after?: { blockNumber: bigint; logIndex: number };
+    limit: number;
+  }): Promise<IndexedDeposit[]>;
   /** `Withdrawn` events in blocks `(afterBlock, throughBlock]` of one chain, oldest first. */
   withdrawals(query: { chainId: number; afterBlock: bigint; throughBlock: bigint }): Promise<IndexedWithdrawal[]>;
 };
@@ -260,7 +271,18 @@ export function createIndexerClient(url: string, options: { timeoutMs?: number }
     );
   };
 
-  return { status, deposits, withdrawals };
+  const depositPage: IndexerClient["depositPage"] = async ({ chainId, afterBlock, throughBlock, after, limit }) => {
+    if (throughBlock <= afterBlock) return [];
+    const from = after
+      ? sql` and (block_number > ${after.blockNumber.toString()} or (block_number = ${after.blockNumber.toString()} and log_index > ${after.logIndex}))`
+      : sql``;
+    return select(
+      sql`select id, chain_id, payer, account, amount, block_number, block_hash, block_timestamp, transaction_hash, log_index from deposit where chain_id = ${chainId} and block_number > ${afterBlock.toString()} and block_number <= ${throughBlock.toString()}${from} order by block_number, log_index limit ${limit}`,
+      depositRow,
+    );
+  };
+
+  return { status, deposits, depositPage, withdrawals };
 }
 
 function pickChain(chains: IndexedChain[], chainId: number | undefined): IndexedChain | undefined {

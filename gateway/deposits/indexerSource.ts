@@ -2,7 +2,16 @@
 import type { IndexedBlock, IndexerClient } from "../../indexer/client.js";
 import type { ChainDeposit, DepositSource } from "./sync.js";
 
-export function indexerDepositSource(client: IndexerClient, chainId: number): DepositSource {
+/**
+ * @param options.pageSize Deposits per request to the indexer (default 5,000): a gateway catching up on a
+ *   long history never asks for all of it at once.
+ */
+export function indexerDepositSource(
+  client: IndexerClient,
+  chainId: number,
+  options: { pageSize?: number } = {},
+): DepositSource {
+  const PAGE = options.pageSize ?? 5_000;
   let finalized: bigint | null = null;
   /** The blocks whose timestamps the last `head()` learned: the indexed head and the finalized block. */
   let known: IndexedBlock[] = [];
@@ -34,19 +43,30 @@ export function indexerDepositSource(client: IndexerClient, chainId: number): De
       return finalized;
     },
     async deposits({ fromBlock, toBlock }) {
-      const page = await client.deposits({ afterBlock: fromBlock, chainId });
-      return page.deposits
-        .filter((d) => d.blockNumber <= toBlock)
-        .map(
-          (d): ChainDeposit => ({
+      const rows: ChainDeposit[] = [];
+      let after: { blockNumber: bigint; logIndex: number } | undefined;
+      while (true) {
+        const page = await client.depositPage({
+          chainId,
+          afterBlock: fromBlock,
+          throughBlock: toBlock,
+          after,
+          limit: PAGE,
+        });
+        for (const d of page) {
+          rows.push({
             chainId: d.chainId,
             txHash: d.transactionHash,
             logIndex: d.logIndex,
             account: d.account,
             amount: d.amount,
             blockNumber: d.blockNumber,
-          }),
-        );
+          });
+        }
+        const last = page.at(-1);
+        if (page.length < PAGE || !last) return rows;
+        after = { blockNumber: last.blockNumber, logIndex: last.logIndex };
+      }
     },
   };
 }

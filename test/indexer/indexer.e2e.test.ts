@@ -417,6 +417,15 @@ describe("indexer (hardhat node + Ignition + ponder start)", () => {
         assert.equal((await ledger.balance(account as Address)).deposited, amount, account);
       const restarted = sync();
       assert.equal(await restarted.tick(), 0, "a restarted gateway credits nothing twice");
+      // Read in pages of two deposits (keyset over block and log index): the same deposits, each once.
+      const paged = await indexerDepositSource(client, CHAIN_ID, { pageSize: 2 }).deposits({
+        fromBlock: 0n,
+        toBlock: await basis.publicClient.getBlockNumber(),
+      });
+      assert.deepEqual(
+        paged.map((d) => `${d.txHash}:${d.logIndex}`),
+        onChain.map((d) => `${d.transactionHash}:${d.logIndex}`),
+      );
       const status = await restarted.status();
       assert.ok(status.syncedBlock >= (onChain.at(-1)?.blockNumber ?? 0n), "synced through the last deposit");
       assert.equal(status.lagBlocks, 0n);

@@ -24,11 +24,13 @@ const INHERITED = /^(PORT|DATABASE_URL|DATABASE_PRIVATE_URL|DATABASE_SCHEMA|BASI
  * 200 before its first block is indexed.)
  * @param env The indexer settings (BASIS_CHAIN_ID, PONDER_RPC_URL_31337, BASIS_DEPLOYMENT_FILE, …).
  * @param schema The database schema (`--schema`).
+ * @param timeoutMs How long to wait for it (a long catch-up needs more than the default).
  */
 export async function startIndexer(
   env: Record<string, string>,
   schema: string,
   headBlock: bigint,
+  timeoutMs = 60_000,
 ): Promise<IndexerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -48,7 +50,7 @@ export async function startIndexer(
         return chains.some((c) => c.indexedBlock.number >= headBlock) ? true : undefined;
       },
       {
-        timeoutMs: 60_000,
+        timeoutMs,
         intervalMs: 50,
         gaveUp: () => hasExited(child),
         describe: () => `the indexer did not become ready:\n${child.output()}`,
