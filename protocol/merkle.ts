@@ -1,5 +1,5 @@
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { Address, Hex } from "viem";
+import { FastStandardMerkleTree } from "./merkleTree.js";
 
 /**
  * Leaf encoding of a settlement batch: one leaf per receipt, `[receiptHash]` typed `["bytes32"]`.
@@ -19,12 +19,13 @@ export type RewardEntry = { account: Address; cumulativeAmount: bigint };
 /**
  * Builds the settlement tree of a batch over its receipt hashes, in the given order.
  * @param receiptHashes `0x`-prefixed 32-byte receipt hashes.
- * @returns The OpenZeppelin `StandardMerkleTree` (`.root`, `.getProof(i)`).
+ * @returns The OpenZeppelin `StandardMerkleTree` (sorted leaves), built by protocol/merkleTree.ts: `.root`,
+ *   `.getProof(i)` (O(log n)), `.leafHash`, `.verify`, `.dump()` as the library's.
  * @example buildReceiptTree([hashA, hashB]).root
  */
 export function buildReceiptTree(receiptHashes: readonly Hex[]) {
-  return StandardMerkleTree.of(
-    receiptHashes.map((hash) => [hash]),
+  return FastStandardMerkleTree.of(
+    receiptHashes.map((hash): [Hex] => [hash]),
     [...RECEIPT_LEAF_ENCODING],
     { sortLeaves: true },
   );
@@ -33,12 +34,13 @@ export function buildReceiptTree(receiptHashes: readonly Hex[]) {
 /**
  * Builds the reward tree over every contributor's cumulative reward.
  * @param entries One entry per account; amounts are bigint base units.
- * @returns The OpenZeppelin `StandardMerkleTree`; leaf values are `[account, amount as decimal string]`.
+ * @returns The OpenZeppelin `StandardMerkleTree` (sorted leaves), built by protocol/merkleTree.ts; leaf values are
+ *   `[account, amount as decimal string]`.
  * @example buildRewardTree([{ account, cumulativeAmount: 10n ** 18n }]).root
  */
 export function buildRewardTree(entries: readonly RewardEntry[]) {
-  return StandardMerkleTree.of(
-    entries.map((e) => [e.account, e.cumulativeAmount.toString()]),
+  return FastStandardMerkleTree.of(
+    entries.map((e): [Address, string] => [e.account, e.cumulativeAmount.toString()]),
     [...REWARD_LEAF_ENCODING],
     { sortLeaves: true },
   );
