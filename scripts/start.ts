@@ -2,8 +2,8 @@
  * `npm start`: the local Basis network on this machine. It starts Hardhat's node on 127.0.0.1:8545,
  * deploys the contracts through Ignition, starts the gateway on 127.0.0.1:8787 (PGlite under
  * `.basis/gateway`) with a demo account and key, a contributor worker serving the generated tiny model
- * (embedded llama.cpp), writes `.basis/local.json` and keeps running until Ctrl-C. The indexer and the
- * dashboard join it as they land.
+ * (embedded llama.cpp), the indexer, and the dashboard on 127.0.0.1:5173; writes `.basis/local.json` and keeps
+ * running until Ctrl-C.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -13,6 +13,7 @@ import { loadDeployment } from "../protocol/deployments.js";
 import { depositDemoCredits, LOCAL_SETTLER_KEY } from "./start/chain.js";
 import { DEMO_ACCOUNT, GATEWAY_DATA_DIR, LOCAL_ATTESTER, prepareDemoAccount, startGateway } from "./start/gateway.js";
 import { INDEXER_URL, startIndexer } from "./start/indexer.js";
+import { startWeb, WEB_URL } from "./start/web.js";
 import { ensureTinyModel, LOCAL_CONTRIBUTOR, LOCAL_MODELS, startWorker } from "./start/worker.js";
 
 const RPC_URL = "http://127.0.0.1:8545";
@@ -152,6 +153,15 @@ async function main() {
     if (code !== 0 && code !== null) fail("worker", `exited with ${code}`);
   });
 
+  step(`starting the dashboard on ${WEB_URL} (built into web/dist when missing or stale)`);
+  const web = await startWeb({ gatewayUrl: GATEWAY_URL, rpcUrl: RPC_URL }).catch((error: Error) =>
+    fail("dashboard", error.message),
+  );
+  children.push(web);
+  web.on("exit", (code: number | null) => {
+    if (code !== 0 && code !== null) fail("dashboard", `exited with ${code}`);
+  });
+
   mkdirSync(".basis", { recursive: true });
   const state = {
     chainId,
@@ -160,6 +170,7 @@ async function main() {
     baseUrl: `${GATEWAY_URL}/v1`,
     attester: LOCAL_ATTESTER,
     indexerUrl: INDEXER_URL,
+    dashboardUrl: WEB_URL,
     demo: { account: DEMO_ACCOUNT, apiKey: demo.key },
     worker: { contributor: LOCAL_CONTRIBUTOR, models: LOCAL_MODELS, modelFile: model.path },
     contracts: deployment.contracts,
@@ -171,6 +182,9 @@ async function main() {
   for (const [name, c] of Object.entries(deployment.contracts)) console.log(`  ${name.padEnd(18)} ${c.address}`);
   console.log(`  indexer   ${INDEXER_URL}   (GraphQL; SQL over HTTP at /sql)`);
   console.log(`  base URL  ${GATEWAY_URL}/v1   (API docs: ${GATEWAY_URL}/docs)`);
+  console.log(
+    `  dashboard ${WEB_URL}   (on the local chain: "Dev account #1" is the demo wallet, no extension needed)`,
+  );
   console.log(`  demo key  ${demo.key}   (account ${DEMO_ACCOUNT}, 1000 local credits)`);
   console.log(`\n  curl ${GATEWAY_URL}/v1/chat/completions -H "Authorization: Bearer ${demo.key}" \\`);
   console.log(

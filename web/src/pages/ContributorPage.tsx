@@ -1,0 +1,19 @@
+import { SignInGate, WalletGate } from "../components/Gates";
+import { RewardsSection } from "../sections/contributor/RewardsSection";
+import { ServedJobsSection } from "../sections/contributor/ServedJobsSection";
+import { WorkersSection } from "../sections/contributor/WorkersSection";
+import { WorkerTokensSection } from "../sections/contributor/WorkerTokensSection";
+
+/** Contributors: rewards and claims, jobs served and rewards over time, workers and their tokens. */
+export function ContributorPage() {
+  return (
+    <WalletGate what="your rewards">
+      <RewardsSection />
+      <ServedJobsSection />
+      <SignInGate what="your workers and worker tokens">
+        <WorkersSection />
+        <WorkerTokensSection />
+      </SignInGate>
+    </WalletGate>
+  );
+}
