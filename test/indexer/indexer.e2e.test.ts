@@ -691,6 +691,50 @@ describe("indexer (hardhat node + Ignition + ponder start)", () => {
     assert.equal(deposits.filter((d) => d.amount === 1n && d.account === bob).length, 1);
   });
 
+  it("killed (SIGKILL) while deposits stream in, it restarts and holds every deposit exactly once", async function () {
+    this.timeout(120_000);
+    const george = getAddress(basis.wallets[8]?.account.address ?? zeroAddress);
+    const count = 20;
+    const ofGeorge = async () =>
+      (await client.deposits()).deposits.filter((d) => d.account === george).map((d) => [d.id, d.amount] as const);
+    const sent = (async () => {
+      const hashes: Hash[] = [];
+      for (let i = 1; i <= count; i++) {
+        hashes.push(await basis.creditVault.write.deposit([george, BigInt(i)], { account: alice }));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return hashes;
+    })();
+    // Kill it once some of george's deposits are indexed and not all.
+    await waitFor(
+      async () => {
+        const n = (await ofGeorge()).length;
+        return n > 0 && n < count ? true : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 10, describe: () => "george's deposits never showed up part-way" },
+    );
+    await indexer.child.stop("SIGKILL");
+    const hashes = await sent;
+    const last = await basis.publicClient.waitForTransactionReceipt({ hash: hashes.at(-1) as Hash });
+
+    // A killed Ponder leaves its schema lock behind: the restart waits for it to expire (~25 s).
+    indexer = await startIndexer(indexerEnv(), SCHEMA, last.blockNumber, 90_000);
+    client = createIndexerClient(indexer.url);
+    const rows = await waitFor(
+      async () => {
+        const r = await ofGeorge();
+        return r.length >= count ? r : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 50, describe: () => indexer.child.output().slice(-3_000) },
+    );
+    assert.equal(rows.length, count, "every deposit once");
+    assert.equal(new Set(rows.map(([id]) => id)).size, count);
+    assert.deepEqual(
+      rows.map(([, amount]) => amount).sort((a, b) => (a < b ? -1 : 1)),
+      Array.from({ length: count }, (_, i) => BigInt(i + 1)),
+    );
+  });
+
   it("indexes deposits into Postgres too (TEST_DATABASE_URL)", async function () {
     const base = process.env.TEST_DATABASE_URL;
     if (!base) this.skip();
