@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { ApiError, errorEnvelope, notFound, payloadTooLarge } from "./errors.js";
 import { accountRoutes } from "./http/account.js";
 import { apiKeyAuth, requestRateLimit } from "./http/auth.js";
+import { limitBody } from "./http/bodyLimit.js";
 import { chatRoutes } from "./http/chat.js";
 import { completionRoutes } from "./http/completions.js";
 import type { AppEnv, HttpDeps } from "./http/context.js";
@@ -41,15 +42,7 @@ export function createApp(deps: AppDeps) {
   app.use(observe({ logger: deps.logger, metrics: deps.metrics }));
 
   const v1 = new Hono<AppEnv>();
-  v1.use(
-    "*",
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes,
-      onError: () => {
-        throw payloadTooLarge(deps.bodyLimitBytes);
-      },
-    }),
-  );
+  v1.use("*", limitBody(deps.bodyLimitBytes));
   v1.route("/", modelRoutes(deps));
   v1.route("/", publicWorkerRoutes(deps));
   const auth = apiKeyAuth(deps.keys);

@@ -2,7 +2,7 @@
  * The gateway process: `npm run gateway`. Reads its settings once (gateway/env.ts), opens the store,
  * releases holds left by a crashed predecessor, and serves the app until SIGINT/SIGTERM.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { serve } from "@hono/node-server";
 import pino from "pino";
 import { createIndexerClient } from "../indexer/client.js";
@@ -17,6 +17,7 @@ import { createCatalog, DEFAULT_PRICES } from "./catalog.js";
 import { indexerDepositSource } from "./deposits/indexerSource.js";
 import { createDepositSync } from "./deposits/sync.js";
 import { parseGatewayEnv } from "./env.js";
+import { createJobIds } from "./jobs/ids.js";
 import { createIdempotency } from "./ledger/idempotency.js";
 import { heartbeat, registerInstance, retireInstance } from "./ledger/instances.js";
 import { createLedger } from "./ledger/ledger.js";
@@ -218,7 +219,7 @@ const app = createApp({
   signLater: signatures.signLater,
   clock: () => new Date(),
   instanceId,
-  newJobId: () => randomBytes(12).toString("base64url"),
+  newJobId: createJobIds(),
   bodyLimitBytes: env.BASIS_BODY_LIMIT_BYTES,
   launch: {
     chainId: env.BASIS_CHAIN_ID,

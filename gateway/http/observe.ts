@@ -15,15 +15,17 @@ export function observe(p: { logger?: Logger; metrics?: Metrics }) {
     const ms = performance.now() - start;
     const route = routePath(c, -1);
     p.metrics?.request(route, c.req.method, c.res.status, ms / 1000);
-    p.logger?.info(
-      {
-        reqId: c.get("requestId"),
-        method: c.req.method,
-        route,
-        status: c.res.status,
-        ms: Math.round(ms * 1000) / 1000,
-      },
-      "request",
-    );
+    if (p.logger?.isLevelEnabled("info")) {
+      p.logger.info(
+        {
+          reqId: c.get("requestId"),
+          method: c.req.method,
+          route,
+          status: c.res.status,
+          ms: Math.round(ms * 1000) / 1000,
+        },
+        "request",
+      );
+    }
   });
 }

@@ -1,6 +1,4 @@
 import type { Context } from "hono";
-import { stream } from "hono/streaming";
-import type { StreamingApi } from "hono/utils/stream";
 import { errorEnvelope } from "../errors.js";
 import { admitGeneration, type GenerationRequest, type GenerationResult } from "../jobs/runGeneration.js";
 import type { OutputDelta } from "../routing/backend.js";
@@ -41,10 +39,13 @@ export function openAIFormat(p: {
   includeUsage: boolean;
 }): StreamFormat {
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({ ...p.envelope, choices, ...extra });
+  // Every delta event is `data: {…envelope,"choices":[<choice>]}`: the envelope's JSON is written once per stream.
+  const envelope = JSON.stringify(p.envelope);
+  const deltaPrefix = `data: ${envelope.length > 2 ? `${envelope.slice(0, -1)},` : "{"}"choices":[`;
   return {
     open: () =>
       p.opening ? Array.from({ length: p.choices }, (_, i) => dataLine(chunk([p.opening?.(i)]))).join("") : "",
-    delta: (d) => dataLine(chunk([p.delta(d)])),
+    delta: (d) => `${deltaPrefix}${JSON.stringify(p.delta(d))}]}\n\n`,
     close(result) {
       let out = "";
       for (let index = 0; index < p.choices; index++) {
@@ -70,6 +71,10 @@ export function openAIFormat(p: {
  * backend before the first token are still plain HTTP errors: the event stream starts with the first
  * delta. A failure after the first token ends the stream with an error event (the client pays for
  * what was relayed).
+ *
+ * The events go out through one byte stream that the relay pushes into: the deltas of one read from the backend
+ * are written as one chunk (flushed in the same turn of the event loop, after the relay has taken everything that
+ * read brought), and a client that reads slowly holds the relay back (the push waits while the stream is full).
  */
 export async function streamGeneration(
   c: Context,
@@ -78,34 +83,119 @@ export async function streamGeneration(
   format: StreamFormat,
 ): Promise<Response> {
   const abort = new AbortController();
-  c.req.raw.signal.addEventListener("abort", () => abort.abort(), { once: true });
-  const admitted = await admitGeneration(deps, { ...request, signal: abort.signal });
-  const pending: string[] = [format.open()];
-  let out: StreamingApi | null = null;
+  const clientSignal = c.req.raw.signal;
+  const onClientGone = () => abort.abort();
+  clientSignal.addEventListener("abort", onClientGone, { once: true });
+  let admitted: Awaited<ReturnType<typeof admitGeneration>>;
+  try {
+    admitted = await admitGeneration(deps, { ...request, signal: abort.signal });
+  } catch (error) {
+    clientSignal.removeEventListener("abort", onClientGone);
+    throw error;
+  }
+  const out = eventStream(onClientGone);
+  // The opening events go out with the first delta (one write), or with the last events when there is none.
+  let opened = false;
+  const open = () => {
+    if (opened) return;
+    opened = true;
+    out.push(format.open());
+  };
   let started: () => void = () => {};
   const firstDelta = new Promise<void>((resolve) => {
     started = resolve;
   });
-  const running = admitted.run(async (delta) => {
+  const running = admitted.run((delta) => {
     if (delta.text === "" && delta.logprobs === undefined) return;
-    const text = format.delta(delta);
-    if (out) await out.write(text);
-    else pending.push(text);
+    open();
+    out.push(format.delta(delta));
     started();
+    return out.ready();
   });
-  await Promise.race([firstDelta, running]);
+  const ended = running.then(
+    (result) => (result.error ? format.fail(result.error, result) : format.close(result)),
+    (error: unknown) => format.fail(error, null),
+  );
+  try {
+    await Promise.race([firstDelta, running]);
+  } catch (error) {
+    clientSignal.removeEventListener("abort", onClientGone);
+    throw error;
+  }
+  void ended.then((last) => {
+    clientSignal.removeEventListener("abort", onClientGone);
+    open();
+    out.end(last);
+  });
 
   c.header("content-type", "text/event-stream; charset=utf-8");
   c.header("cache-control", "no-cache");
   c.header("x-accel-buffering", "no");
-  return stream(c, async (sse) => {
-    sse.onAbort(() => abort.abort());
-    // Deltas keep arriving while these are written: drain until empty, then write directly.
-    while (pending.length > 0) await sse.write(pending.shift() as string);
-    out = sse;
-    const result = await running.catch((error: unknown) => error as Error);
-    if (result instanceof Error) await sse.write(format.fail(result, null));
-    else if (result.error) await sse.write(format.fail(result.error, result));
-    else await sse.write(format.close(result));
-  });
+  return c.body(out.stream);
+}
+
+/** Chunks queued in the event stream and not yet read by the server before a push waits. */
+const HIGH_WATER_CHUNKS = 8;
+
+/**
+ * A byte stream of SSE text. `push` appends text; what was pushed in one turn of the event loop is enqueued as one
+ * chunk (`setImmediate`); `ready` is a promise while the stream is full (undefined otherwise); `end` writes the
+ * last text and closes. `onCancel` runs when the reader goes away (the client disconnected).
+ */
+function eventStream(onCancel: () => void) {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let text = "";
+  let scheduled = false;
+  let closed = false;
+  let room: (() => void) | null = null;
+  const freeRoom = () => {
+    const resolve = room;
+    room = null;
+    resolve?.();
+  };
+  const flush = () => {
+    scheduled = false;
+    if (closed || text === "") return;
+    controller.enqueue(Buffer.from(text, "utf8"));
+    text = "";
+  };
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+      },
+      pull: freeRoom,
+      cancel() {
+        closed = true;
+        freeRoom();
+        onCancel();
+      },
+    },
+    { highWaterMark: HIGH_WATER_CHUNKS },
+  );
+  return {
+    stream,
+    push(more: string) {
+      if (closed || more === "") return;
+      text += more;
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    ready(): Promise<void> | undefined {
+      if (closed || (controller.desiredSize ?? 1) > 0) return undefined;
+      return new Promise<void>((resolve) => {
+        room = resolve;
+      });
+    },
+    end(last: string) {
+      if (closed) return;
+      text += last;
+      flush();
+      closed = true;
+      controller.close();
+      freeRoom();
+    },
+  };
 }

@@ -1,7 +1,8 @@
 import type { Hex } from "viem";
 import type { Price, TokenCounts } from "../../protocol/pricing.js";
-import { createReceiptCore, type FinishReason, receiptHash } from "../../protocol/receipt.js";
+import type { FinishReason } from "../../protocol/receipt.js";
 import type { ModelEntry } from "../catalog.js";
+import { buildReceipt } from "../receipts/core.js";
 import type { Backend, ReportedUsage } from "../routing/backend.js";
 import type { JobDeps } from "./deps.js";
 
@@ -22,13 +23,13 @@ export type FinishedJob = {
 };
 
 /**
- * Ends a job: builds its receipt core (which computes `charged` and `reward`), debits the charge and
+ * Ends a job: builds its receipt core (which computes `charged` and `reward`) and hash in one pass, debits the charge and
  * releases the rest of the hold and records the receipt in one statement, then queues the attester's
  * signature off the request path.
  * @returns the receipt hash and what was charged.
  */
 export async function finishJob(deps: JobDeps, job: FinishedJob): Promise<{ receiptHash: Hex; charged: bigint }> {
-  const core = createReceiptCore({
+  const { core, json, hash } = buildReceipt({
     jobId: job.jobId,
     model: job.model.id,
     account: job.account,
@@ -43,10 +44,9 @@ export async function finishJob(deps: JobDeps, job: FinishedJob): Promise<{ rece
     startedAt: job.startedAt,
     completedAt: deps.clock(),
   });
-  const hash = receiptHash(core);
   const charged = BigInt(core.charged);
   const workerId = job.servedBy?.worker ? job.servedBy.id : null;
-  await deps.receipts.settleAndRecord({ hash, core, charged, reported: job.reported, workerId });
+  await deps.receipts.settleAndRecord({ hash, core, json, charged, reported: job.reported, workerId });
   job.servedBy?.observeUsage?.(
     { promptTokens: job.counts.promptTokens, completionTokens: job.counts.completionTokens },
     job.reported,

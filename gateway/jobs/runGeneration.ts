@@ -9,6 +9,9 @@ import type { JobDeps } from "./deps.js";
 import { finishJob } from "./finish.js";
 import { createChoiceMeter } from "./meter.js";
 
+/** The abort reason of a job's backend signal once the relay is over. */
+const JOB_OVER = new Error("the job is over");
+
 /** A generation job as an endpoint hands it over, after validation and prompt counting. */
 export type GenerationRequest = {
   jobId: string;
@@ -128,7 +131,15 @@ async function relay(
           // Null: the choice already reached its cap or finished; nothing more of it is relayed.
           if (accepted === null) continue;
           relayedAny = true;
-          await sink({ ...item, text: accepted, finishReason: meter.done() ? "length" : (item.finishReason ?? null) });
+          const finishReason = meter.done() ? "length" : (item.finishReason ?? null);
+          // The backend's delta as it is when the meter left it whole (the usual case), else a copy as relayed.
+          const delta =
+            accepted === item.text && finishReason === item.finishReason
+              ? item
+              : { ...item, text: accepted, finishReason };
+          // A sink that returns nothing (a non-streamed answer, a stream with room) costs no turn of the event loop.
+          const relayed = sink(delta);
+          if (relayed) await relayed;
           if (item.finishReason) meter.finish(item.finishReason);
           if (meters.every((m) => m.done())) {
             // Cut at the cap: stop (the backend is cancelled). Finished by the backend: read its usage.
@@ -162,7 +173,9 @@ async function relay(
     }
   } finally {
     req.signal.removeEventListener("abort", onClientAbort);
-    backendAbort.abort();
+    // Whatever the backend still holds for this job is cancelled. A shared reason: `abort()` without one
+    // builds a DOMException and its stack trace, for nothing on the usual path (no listener is left).
+    backendAbort.abort(JOB_OVER);
   }
 
   if (req.signal.aborted && !relayedAny) {

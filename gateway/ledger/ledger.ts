@@ -16,11 +16,12 @@
  * (CHECK constraints), and admission is one conditional UPDATE, so no race can overdraw an account.
  */
 import type { Db } from "../store/db.js";
+import { groupCommit } from "../store/groupCommit.js";
 import { balance, entries, recompute, totals } from "./balance.js";
 import { credit } from "./credit.js";
 import { reconcile } from "./reconcile.js";
 import { refund } from "./refund.js";
-import { reserve } from "./reserve.js";
+import { type ReserveCall, reserve, reserveMany, reserveOne } from "./reserve.js";
 import { release, settle } from "./settle.js";
 import type { Ledger } from "./types.js";
 
@@ -30,6 +31,11 @@ export type { Balance, Ledger, LedgerEntry, ReserveResult } from "./types.js";
 export type CreateLedgerOptions = {
   /** The clock of budget periods (tests); the database's clock when omitted. */
   now?: () => Date;
+  /**
+   * Group commit of admissions (default true): reserves made while another is running go to the database together,
+   * as one statement, when it ends (see `store/groupCommit.ts`). False: every reserve is its own statement.
+   */
+  groupCommit?: boolean;
 };
 
 /**
@@ -44,9 +50,18 @@ export type CreateLedgerOptions = {
  */
 export function createLedger(db: Db, options: CreateLedgerOptions = {}): Ledger {
   const now = () => options.now?.().toISOString() ?? null;
+  const runReserve =
+    options.groupCommit === false
+      ? undefined
+      : groupCommit<ReserveCall, Awaited<ReturnType<typeof reserveOne>>>({
+          one: (call) => reserveOne(db, call),
+          many: (calls) => reserveMany(db, calls),
+          // Account rows are locked in one order by every batch.
+          order: (a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : 0),
+        });
   return {
     credit: (p) => credit(db, p),
-    reserve: (p) => reserve(db, p, now()),
+    reserve: (p) => reserve(db, p, now(), runReserve),
     settle: (p) => settle(db, p, now()),
     release: (p) => release(db, p, now()),
     refund: (p) => refund(db, p),

@@ -40,6 +40,12 @@ const isNewline = (unit: number) => unit === 0x0a || unit === 0x0d;
 const isHigh = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
 const isLow = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
 
+/**
+ * One split regex per tokenizer, shared by all its counters (compiling the pre-tokenizer regex once per counter
+ * showed in profiles): every use below resets `lastIndex` and runs its `exec` loop to the end synchronously.
+ */
+const splitRegexes = new WeakMap<Tokenizer, RegExp>();
+
 /** A running count over a streamed text. */
 export type StreamCounter = {
   /** Appends a delta of the output, as relayed. */
@@ -71,173 +77,213 @@ export type StreamCounter = {
  * counter.tokens(); // === getTokenizer("o200k_base").count(counter.text())
  */
 export function createStreamCounter(tokenizer: Tokenizer): StreamCounter {
-  const split = tokenizer.splitRegex();
-  const { breaksTrailingWhitespaceAfterLastNewline, runClasses } = tokenizer.facts;
-  let done = ""; // text of the final pieces
-  let doneTokens = 0;
-  let tail = ""; // the unfinished text, from offset done.length (a rope: read only when the regex runs)
-  let lastNonSpace = -1; // offset in `tail` of its last non-whitespace unit (-1: the tail is only whitespace)
-  let pieces: [start: number, text: string | null][] = []; // the tail's pieces; null: read the grower at start
-  let tailTokens: number | null = 0; // null: not counted since the last push
-  const growing = new Map<number, GrowingPiece>(); // incremental encodings, by absolute start offset
-  // While the tail is only whitespace: its one piece, or two (o200k splits after the last line break).
-  let wsPieces: { start: number; text: string }[] = [{ start: 0, text: "" }];
-  let run: RegExp | null = null; // the tail is one long piece that deltas of this class extend
-  let lastUnit = 0; // the last UTF-16 unit pushed
+  return new Counter(tokenizer);
+}
 
-  const grower = (at: number) => {
-    let g = growing.get(at);
+/** A whitespace piece of the tail: its start in the tail and its text. */
+type WsPiece = { start: number; text: string };
+
+/**
+ * The counter. A class rather than closures: one is made per choice of every job, and closures cost an
+ * allocation each (and, under tsx, a `name` property defined on each).
+ */
+class Counter implements StreamCounter {
+  private readonly split: RegExp;
+  private readonly breaksTrailingWhitespaceAfterLastNewline: boolean;
+  private readonly runClasses: readonly RegExp[];
+  private done = ""; // text of the final pieces
+  private doneTokens = 0;
+  private tail = ""; // the unfinished text, from offset done.length (a rope: read only when the regex runs)
+  private lastNonSpace = -1; // offset in `tail` of its last non-whitespace unit (-1: the tail is only whitespace)
+  private pieces: [start: number, text: string | null][] = []; // the tail's pieces; null: read the grower at start
+  private tailTokens: number | null = 0; // null: not counted since the last push
+  private readonly growing = new Map<number, GrowingPiece>(); // incremental encodings, by absolute start offset
+  // While the tail is only whitespace: its one piece, or two (o200k splits after the last line break).
+  private wsPieces: WsPiece[] = [{ start: 0, text: "" }];
+  private run: RegExp | null = null; // the tail is one long piece that deltas of this class extend
+  private lastUnit = 0; // the last UTF-16 unit pushed
+
+  constructor(private readonly tokenizer: Tokenizer) {
+    let split = splitRegexes.get(tokenizer);
+    if (split === undefined) {
+      split = tokenizer.splitRegex();
+      splitRegexes.set(tokenizer, split);
+    }
+    this.split = split;
+    this.breaksTrailingWhitespaceAfterLastNewline = tokenizer.facts.breaksTrailingWhitespaceAfterLastNewline;
+    this.runClasses = tokenizer.facts.runClasses;
+  }
+
+  private grower(at: number): GrowingPiece {
+    let g = this.growing.get(at);
     if (g === undefined) {
-      g = createGrowingPiece(tokenizer);
-      growing.set(at, g);
+      g = createGrowingPiece(this.tokenizer);
+      this.growing.set(at, g);
     }
     return g;
-  };
-  const dropGrowers = (from: number) => {
-    for (const at of growing.keys()) if (at >= from) growing.delete(at);
-  };
+  }
+
+  private dropGrowers(from: number) {
+    for (const at of this.growing.keys()) if (at >= from) this.growing.delete(at);
+  }
+
   /** Tokens of the piece `text` at `start` in the tail; a long piece keeps (`keep`) or reuses its encoding. */
-  const countAt = (start: number, text: string, keep: boolean): number => {
-    if (text.length <= LONG_PIECE) return tokenizer.countPiece(text);
-    const at = done.length + start;
-    if (!keep && !growing.has(at)) return tokenizer.countPiece(text);
-    const g = grower(at);
+  private countAt(start: number, text: string, keep: boolean): number {
+    if (text.length <= LONG_PIECE) return this.tokenizer.countPiece(text);
+    const at = this.done.length + start;
+    if (!keep && !this.growing.has(at)) return this.tokenizer.countPiece(text);
+    const g = this.grower(at);
     if (text.length > g.units) g.extend(text.slice(g.units));
     else if (text.length < g.units) g.reset(text);
     return g.tokens;
-  };
+  }
 
   /** Appends to a whitespace piece; a long one keeps an incremental encoding (a rope of text never read again). */
-  const appendWs = (piece: { start: number; text: string }, added: string) => {
-    const at = done.length + piece.start;
-    const g = growing.get(at);
+  private appendWs(piece: WsPiece, added: string) {
+    const at = this.done.length + piece.start;
+    const g = this.growing.get(at);
     if (g !== undefined) g.extend(added);
-    else if (piece.text.length + added.length > LONG_PIECE) grower(at).extend(piece.text + added);
+    else if (piece.text.length + added.length > LONG_PIECE) this.grower(at).extend(piece.text + added);
     piece.text += added;
-  };
+  }
 
   /** The tail is only whitespace, `delta` included: grow its one or two pieces. */
-  const pushWhitespace = (delta: string) => {
+  private pushWhitespace(delta: string) {
     let newline = -1;
-    if (breaksTrailingWhitespaceAfterLastNewline) {
+    if (this.breaksTrailingWhitespaceAfterLastNewline) {
       for (let i = delta.length - 1; i >= 0 && newline < 0; i--) if (isNewline(delta.charCodeAt(i))) newline = i;
     }
-    const first = wsPieces[0] as { start: number; text: string };
-    const last = wsPieces[wsPieces.length - 1] as { start: number; text: string };
+    const first = this.wsPieces[0] as WsPiece;
+    const last = this.wsPieces[this.wsPieces.length - 1] as WsPiece;
     if (newline < 0) {
-      appendWs(last, delta);
+      this.appendWs(last, delta);
     } else {
       // The first piece swallows the last one and the delta up to its last line break; a new last piece starts.
       if (last !== first) {
-        appendWs(first, last.text);
-        growing.delete(done.length + last.start);
+        this.appendWs(first, last.text);
+        this.growing.delete(this.done.length + last.start);
       }
-      appendWs(first, delta.slice(0, newline + 1));
-      wsPieces = [first];
+      this.appendWs(first, delta.slice(0, newline + 1));
+      this.wsPieces = [first];
       if (newline + 1 < delta.length) {
-        const next = { start: tail.length + newline + 1, text: "" };
-        appendWs(next, delta.slice(newline + 1));
-        wsPieces.push(next);
+        const next = { start: this.tail.length + newline + 1, text: "" };
+        this.appendWs(next, delta.slice(newline + 1));
+        this.wsPieces.push(next);
       }
     }
-    tail += delta;
-  };
+    this.tail += delta;
+  }
 
   /** Splits `tail` with the regex and moves the pieces that can no longer change into `done`. */
-  const settle = () => {
+  private settle() {
+    const split = this.split;
+    const tail = this.tail;
     const n = tail.length;
-    pieces = [];
+    const pieces: [number, string | null][] = [];
     let cut = 0;
     split.lastIndex = 0;
     for (let m = split.exec(tail); m !== null; m = split.exec(tail)) {
       const end = m.index + m[0].length;
-      if (pieces.length === 0 && end + MARGIN <= n && m.index <= lastNonSpace) {
-        doneTokens += countAt(m.index, m[0], false);
-        growing.delete(done.length + m.index);
+      if (pieces.length === 0 && end + MARGIN <= n && m.index <= this.lastNonSpace) {
+        this.doneTokens += this.countAt(m.index, m[0], false);
+        this.growing.delete(this.done.length + m.index);
         cut = end;
       } else {
         pieces.push([m.index - cut, m[0]]);
       }
     }
+    this.pieces = pieces;
     if (cut > 0) {
-      done += tail.slice(0, cut);
-      tail = tail.slice(cut);
-      lastNonSpace -= cut;
+      this.done += tail.slice(0, cut);
+      this.tail = tail.slice(cut);
+      this.lastNonSpace -= cut;
     }
-    if (lastNonSpace < 0) {
+    if (this.lastNonSpace < 0) {
       // Only whitespace is left: from now on it grows without the regex.
-      pieces = [];
-      wsPieces = [{ start: 0, text: "" }];
-      dropGrowers(done.length);
-      const text = tail;
-      tail = "";
-      pushWhitespace(text);
+      this.pieces = [];
+      this.wsPieces = [{ start: 0, text: "" }];
+      this.dropGrowers(this.done.length);
+      const text = this.tail;
+      this.tail = "";
+      this.pushWhitespace(text);
     } else if (pieces.length === 1) {
-      run = runOf(tail);
-      if (run !== null) {
-        countAt(0, tail, true);
-        pieces = [[0, null]];
+      this.run = this.runOf(this.tail);
+      if (this.run !== null) {
+        this.countAt(0, this.tail, true);
+        this.pieces = [[0, null]];
       }
     }
-  };
+  }
 
   /** The class of deltas that only extend `piece`, the whole tail, or null (see `PieceFacts.runClasses`). */
-  const runOf = (piece: string): RegExp | null => {
+  private runOf(piece: string): RegExp | null {
     if (piece.length <= LONG_PIECE || piece.slice(-3).includes("'") || /[\r\n]/.test(piece)) return null;
     const lastChar = isLow(piece.charCodeAt(piece.length - 1)) ? piece.slice(-2) : piece.slice(-1);
-    return runClasses.find((c) => c.test(lastChar)) ?? null;
-  };
+    for (const c of this.runClasses) if (c.test(lastChar)) return c;
+    return null;
+  }
 
-  return {
-    settled: () => ({ finalTokens: doneTokens, unfinishedUnits: tail.length }),
-    push(delta) {
-      if (typeof delta !== "string") throw new TypeError(`push expects a string delta, got ${typeof delta}`);
-      if (delta.length === 0) return;
-      tailTokens = null;
-      let i = delta.length - 1;
-      while (i >= 0 && isSpace(delta.charCodeAt(i))) i--;
-      if (i < 0 && lastNonSpace < 0) {
-        lastUnit = delta.charCodeAt(delta.length - 1);
-        return pushWhitespace(delta);
-      }
-      // A surrogate pair split across deltas is tested whole: the piece's last code point may change class.
-      const probe = isHigh(lastUnit) && isLow(delta.charCodeAt(0)) ? String.fromCharCode(lastUnit) + delta : delta;
-      lastUnit = delta.charCodeAt(delta.length - 1);
-      if (run?.test(probe)) {
-        grower(done.length).extend(delta); // the one long piece just got longer
-        tail += delta;
-        lastNonSpace = tail.length - 1;
-        return;
-      }
-      run = null;
-      if (lastNonSpace < 0) dropGrowers(done.length + 1); // whitespace pieces are re-split by the regex
-      if (i >= 0) lastNonSpace = tail.length + i;
-      tail += delta;
-      settle();
-    },
-    tokens() {
-      if (tailTokens === null) {
-        tailTokens = 0;
-        if (lastNonSpace < 0) {
-          for (const { start, text } of wsPieces) {
-            tailTokens += growing.get(done.length + start)?.tokens ?? tokenizer.countPiece(text);
-          }
-        } else {
-          const live = new Set<number>();
-          for (const [start, text] of pieces) {
-            tailTokens += text === null ? (growing.get(done.length + start)?.tokens ?? 0) : countAt(start, text, true);
-            live.add(done.length + start);
-          }
-          for (const at of growing.keys()) if (!live.has(at)) growing.delete(at);
+  settled() {
+    return { finalTokens: this.doneTokens, unfinishedUnits: this.tail.length };
+  }
+
+  push(delta: string) {
+    if (typeof delta !== "string") throw new TypeError(`push expects a string delta, got ${typeof delta}`);
+    if (delta.length === 0) return;
+    this.tailTokens = null;
+    let i = delta.length - 1;
+    while (i >= 0 && isSpace(delta.charCodeAt(i))) i--;
+    if (i < 0 && this.lastNonSpace < 0) {
+      this.lastUnit = delta.charCodeAt(delta.length - 1);
+      return this.pushWhitespace(delta);
+    }
+    // A surrogate pair split across deltas is tested whole: the piece's last code point may change class.
+    const probe =
+      isHigh(this.lastUnit) && isLow(delta.charCodeAt(0)) ? String.fromCharCode(this.lastUnit) + delta : delta;
+    this.lastUnit = delta.charCodeAt(delta.length - 1);
+    if (this.run?.test(probe)) {
+      this.grower(this.done.length).extend(delta); // the one long piece just got longer
+      this.tail += delta;
+      this.lastNonSpace = this.tail.length - 1;
+      return;
+    }
+    this.run = null;
+    if (this.lastNonSpace < 0) this.dropGrowers(this.done.length + 1); // whitespace pieces are re-split by the regex
+    if (i >= 0) this.lastNonSpace = this.tail.length + i;
+    this.tail += delta;
+    this.settle();
+  }
+
+  tokens() {
+    if (this.tailTokens === null) {
+      let tailTokens = 0;
+      const base = this.done.length;
+      if (this.lastNonSpace < 0) {
+        for (const { start, text } of this.wsPieces) {
+          tailTokens += this.growing.get(base + start)?.tokens ?? this.tokenizer.countPiece(text);
         }
+      } else if (this.growing.size === 0) {
+        for (const [start, text] of this.pieces) if (text !== null) tailTokens += this.countAt(start, text, true);
+      } else {
+        const live = new Set<number>();
+        for (const [start, text] of this.pieces) {
+          tailTokens += text === null ? (this.growing.get(base + start)?.tokens ?? 0) : this.countAt(start, text, true);
+          live.add(base + start);
+        }
+        for (const at of this.growing.keys()) if (!live.has(at)) this.growing.delete(at);
       }
-      return doneTokens + tailTokens;
-    },
-    tokensWith(delta) {
-      if (typeof delta !== "string") throw new TypeError(`tokensWith expects a string delta, got ${typeof delta}`);
-      // The final pieces stay as they are whatever follows; the tail starts where a piece starts.
-      return doneTokens + tokenizer.count(tail + delta);
-    },
-    text: () => done + tail,
-  };
+      this.tailTokens = tailTokens;
+    }
+    return this.doneTokens + this.tailTokens;
+  }
+
+  tokensWith(delta: string) {
+    if (typeof delta !== "string") throw new TypeError(`tokensWith expects a string delta, got ${typeof delta}`);
+    // The final pieces stay as they are whatever follows; the tail starts where a piece starts.
+    return this.doneTokens + this.tokenizer.count(this.tail + delta);
+  }
+
+  text() {
+    return this.done + this.tail;
+  }
 }

@@ -119,10 +119,13 @@ function build(name: TokenizerName): Tokenizer {
   };
   const splitRegex = () => new RegExp(split.source, "gu");
   const pieces = (text: string) => text.matchAll(splitRegex());
+  // `count` runs its own `exec` loop to the end synchronously (countPiece uses no regex), so one regex serves every call.
+  const counting = splitRegex();
   const count = (text: string): number => {
     if (typeof text !== "string") throw new TypeError(`${name}: count expects a string, got ${typeof text}`);
     let total = 0;
-    for (const [piece] of pieces(text)) total += countPiece(piece);
+    counting.lastIndex = 0;
+    for (let m = counting.exec(text); m !== null; m = counting.exec(text)) total += countPiece(m[0]);
     return total;
   };
   const countChat = (messages: readonly ChatMessageText[]): number => {

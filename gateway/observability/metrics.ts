@@ -30,18 +30,45 @@ export function createMetrics() {
     labelNames: ["model", "kind"] as const,
     registers: [registry],
   });
+  // The labelled series, looked up once per label set (prom-client hashes the labels on every unlabelled call).
+  type Series<M extends { labels(...args: never[]): unknown }> = ReturnType<M["labels"]>;
+  const byRequest = new Map<string, { requests: Series<typeof requests>; duration: Series<typeof duration> }>();
+  const byJob = new Map<
+    string,
+    { jobs: Series<typeof jobs>; prompt: Series<typeof tokens>; completion: Series<typeof tokens> }
+  >();
   return {
     registry,
     /** Records one HTTP answer. */
     request(route: string, method: string, status: number, seconds: number) {
-      requests.inc({ route, method, status: String(status) });
-      duration.observe({ route }, seconds);
+      const key = `${route} ${method} ${status}`;
+      let series = byRequest.get(key);
+      if (series === undefined) {
+        series = {
+          requests: requests.labels({ route, method, status: String(status) }),
+          duration: duration.labels({ route }),
+        };
+        byRequest.set(key, series);
+      }
+      series.requests.inc();
+      series.duration.observe(seconds);
     },
     /** Records one finished job from its receipt core. */
     job(core: ReceiptCore) {
-      jobs.inc({ model: core.model, finish_reason: core.finishReason, served_by: core.worker ? "worker" : "gateway" });
-      tokens.inc({ model: core.model, kind: "prompt" }, core.promptTokens);
-      tokens.inc({ model: core.model, kind: "completion" }, core.completionTokens);
+      const servedBy = core.worker ? "worker" : "gateway";
+      const key = `${core.model} ${core.finishReason} ${servedBy}`;
+      let series = byJob.get(key);
+      if (series === undefined) {
+        series = {
+          jobs: jobs.labels({ model: core.model, finish_reason: core.finishReason, served_by: servedBy }),
+          prompt: tokens.labels({ model: core.model, kind: "prompt" }),
+          completion: tokens.labels({ model: core.model, kind: "completion" }),
+        };
+        byJob.set(key, series);
+      }
+      series.jobs.inc();
+      series.prompt.inc(core.promptTokens);
+      series.completion.inc(core.completionTokens);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { createKeccak, type IHasher } from "hash-wasm";
 import secp256k1 from "secp256k1";
 import { type Address, type Hex, keccak256 } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
@@ -43,12 +44,27 @@ export function createReceiptSigner(privateKey: Hex, options: ReceiptSignerOptio
   message.set(PREFIX);
   const queue: { hash: Hex; resolve(signature: Hex): void; reject(error: Error): void }[] = [];
   let scheduled = false;
+  // Keccak-256 of the EIP-191 message: hash-wasm's WebAssembly Keccak (~1 µs here) once it is instantiated, viem's
+  // (~7 µs, the same digest) until then.
+  let keccak: IHasher | null = null;
+  createKeccak(256).then(
+    (hasher) => {
+      keccak = hasher;
+    },
+    () => {},
+  );
+  const digest = (bytes: Uint8Array): Uint8Array => {
+    if (keccak === null) return keccak256(bytes, "bytes");
+    keccak.init();
+    keccak.update(bytes);
+    return keccak.digest("binary");
+  };
 
   const signNow = (hash: Hex): Hex => {
     if (typeof hash !== "string" || !HASH.test(hash))
       throw new Error(`a receipt hash is 0x + 64 hex digits, got ${String(hash)}`);
     message.set(Buffer.from(hash.slice(2), "hex"), PREFIX.length);
-    const { signature, recid } = secp256k1.ecdsaSign(keccak256(message, "bytes"), key);
+    const { signature, recid } = secp256k1.ecdsaSign(digest(message), key);
     return `0x${Buffer.from(signature).toString("hex")}${recid === 0 ? "1b" : "1c"}`;
   };
 

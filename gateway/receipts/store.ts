@@ -2,6 +2,7 @@ import type { Hex } from "viem";
 import type { ReceiptCore } from "../../protocol/receipt.js";
 import { type SettleRow, settleOutcome } from "../ledger/settle.js";
 import type { Db } from "../store/db.js";
+import { groupCommit } from "../store/groupCommit.js";
 
 /** A stored receipt: the core anyone can rehash, and the envelope around it. */
 export type StoredReceipt = {
@@ -36,45 +37,103 @@ const toReceipt = (row: Row): StoredReceipt => ({
   reportedUsage: { promptTokens: row.reported_prompt_tokens, completionTokens: row.reported_completion_tokens },
 });
 
+/** What ends a job: its receipt and its charge (see `settleAndRecord`). */
+export type SettleAndRecordParameters = {
+  hash: Hex;
+  core: ReceiptCore;
+  /** The core's JSON, when the caller has it already (its canonical JSON): stored as JSONB, spared a stringify. */
+  json?: string;
+  charged: bigint;
+  reported: StoredReceipt["reportedUsage"];
+  /** The worker (not only its payout address) that served the job. */
+  workerId?: string | null;
+};
+
+/** Options of {@link createReceiptStore}. */
+export type ReceiptStoreOptions = {
+  /**
+   * Group commit of job endings (default true): the settlements made while another is running go to the database
+   * together, as one statement with one durable commit, when it ends (see `store/groupCommit.ts`).
+   */
+  groupCommit?: boolean;
+};
+
+/** One job's ending, one statement: `basis_settle` and the receipt insert (nothing recorded if the settle fails). */
+async function settleAndRecordOne(db: Db, p: SettleAndRecordParameters): Promise<SettleRow | undefined> {
+  const { core } = p;
+  const [row] = await db.query<SettleRow>(
+    `WITH s AS (SELECT * FROM basis_settle($1, $2::numeric, NULL)),
+     r AS (
+       INSERT INTO receipts (hash, job_id, account, worker, model, core, reported_prompt_tokens, reported_completion_tokens, worker_id)
+       SELECT $3, $1, $4, $5, $6, $7::jsonb, $8, $9, $10 FROM s WHERE s.outcome IN ('ok', 'recorded')
+       ON CONFLICT (job_id) DO NOTHING
+     )
+     SELECT outcome, debited::text AS debited, released::text AS released FROM s`,
+    [
+      core.jobId,
+      p.charged.toString(),
+      p.hash,
+      core.account,
+      core.worker,
+      core.model,
+      p.json ?? JSON.stringify(core),
+      p.reported.promptTokens,
+      p.reported.completionTokens,
+      p.workerId ?? null,
+    ],
+    { name: "basis_settle_and_record" },
+  );
+  return row;
+}
+
+/** Many jobs' endings, one statement, one transaction, one durable commit (`basis_settle_record_many`, migration 075). */
+async function settleAndRecordMany(
+  db: Db,
+  calls: readonly SettleAndRecordParameters[],
+): Promise<(SettleRow | undefined)[]> {
+  const rows = await db.query<SettleRow & { k: number }>(
+    `SELECT k, outcome, debited::text AS debited, released::text AS released
+     FROM basis_settle_record_many($1::text[], $2::numeric[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                   $7::jsonb, $8::integer[], $9::integer[], $10::text[])
+     ORDER BY k`,
+    [
+      calls.map((p) => p.core.jobId),
+      calls.map((p) => p.charged.toString()),
+      calls.map((p) => p.hash),
+      calls.map((p) => p.core.account),
+      calls.map((p) => p.core.worker),
+      calls.map((p) => p.core.model),
+      // One JSON array of the cores, their JSON spliced in as it is (an array parameter would escape every quote).
+      `[${calls.map((p) => p.json ?? JSON.stringify(p.core)).join(",")}]`,
+      calls.map((p) => p.reported.promptTokens),
+      calls.map((p) => p.reported.completionTokens),
+      calls.map((p) => p.workerId ?? null),
+    ],
+    { name: "basis_settle_record_many" },
+  );
+  return calls.map((_, i) => rows[i]);
+}
+
 /** Receipts in the gateway's database. */
-export function createReceiptStore(db: Db) {
+export function createReceiptStore(db: Db, options: ReceiptStoreOptions = {}) {
+  const run =
+    options.groupCommit === false
+      ? (p: SettleAndRecordParameters) => settleAndRecordOne(db, p)
+      : groupCommit<SettleAndRecordParameters, SettleRow | undefined>({
+          one: (p) => settleAndRecordOne(db, p),
+          many: (calls) => settleAndRecordMany(db, calls),
+          // Account rows are locked in one order by every batch.
+          order: (a, b) => (a.core.account < b.core.account ? -1 : a.core.account > b.core.account ? 1 : 0),
+        });
   return {
     /**
      * Ends a job in one statement: `basis_settle` debits `charged` and releases the rest of the hold,
-     * and the receipt is inserted in the same statement (nothing is recorded if the settle fails).
+     * and the receipt is inserted in the same statement (nothing is recorded if the settle fails). Under load the
+     * statement carries the endings of other jobs too (group commit: one durable commit for all).
      * @throws LedgerError as `settle` does.
      */
-    async settleAndRecord(p: {
-      hash: Hex;
-      core: ReceiptCore;
-      charged: bigint;
-      reported: StoredReceipt["reportedUsage"];
-      /** The worker (not only its payout address) that served the job. */
-      workerId?: string | null;
-    }) {
-      const { core } = p;
-      const [row] = await db.query<SettleRow>(
-        `WITH s AS (SELECT * FROM basis_settle($1, $2::numeric, NULL)),
-         r AS (
-           INSERT INTO receipts (hash, job_id, account, worker, model, core, reported_prompt_tokens, reported_completion_tokens, worker_id)
-           SELECT $3, $1, $4, $5, $6, $7::jsonb, $8, $9, $10 FROM s WHERE s.outcome IN ('ok', 'recorded')
-           ON CONFLICT (job_id) DO NOTHING
-         )
-         SELECT outcome, debited::text AS debited, released::text AS released FROM s`,
-        [
-          core.jobId,
-          p.charged.toString(),
-          p.hash,
-          core.account,
-          core.worker,
-          core.model,
-          JSON.stringify(core),
-          p.reported.promptTokens,
-          p.reported.completionTokens,
-          p.workerId ?? null,
-        ],
-      );
-      return settleOutcome(row, core.jobId, p.charged);
+    async settleAndRecord(p: SettleAndRecordParameters) {
+      return settleOutcome(await run(p), p.core.jobId, p.charged);
     },
 
     /** Stores the attester's signatures over receipt hashes, many in one statement. */

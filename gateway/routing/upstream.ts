@@ -1,13 +1,6 @@
-import { createParser } from "eventsource-parser";
 import { Pool } from "undici";
-import {
-  type Backend,
-  type BackendJob,
-  BackendUnavailableError,
-  type ModelHealth,
-  type OutputDelta,
-  type ReportedUsage,
-} from "./backend.js";
+import { type Backend, type BackendJob, BackendUnavailableError, type ModelHealth } from "./backend.js";
+import { StreamedCall } from "./streamedCall.js";
 
 /** Settings of the gateway's own OpenAI-compatible upstream. */
 export type UpstreamOptions = {
@@ -18,17 +11,6 @@ export type UpstreamOptions = {
   /** Network models this upstream serves. */
   serves: readonly string[];
   timeoutMs: number;
-};
-
-type UpstreamChunk = {
-  choices?: {
-    index?: number;
-    delta?: { content?: string | null };
-    text?: string;
-    finish_reason?: string | null;
-    logprobs?: unknown;
-  }[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
 };
 
 /**
@@ -84,43 +66,27 @@ export function createUpstreamBackend(opts: UpstreamOptions): Backend & { close(
         stream: true,
         stream_options: { include_usage: true },
       };
-      const res = await post(path, body, job.signal);
-      const queue: (OutputDelta | { usage: ReportedUsage })[] = [];
-      let done = false;
-      const parser = createParser({
-        onEvent(event) {
-          if (event.data === "[DONE]") {
-            done = true;
-            return;
-          }
-          const chunk = JSON.parse(event.data) as UpstreamChunk;
-          for (const choice of chunk.choices ?? []) {
-            const text = job.endpoint === "chat" ? (choice.delta?.content ?? "") : (choice.text ?? "");
-            const finish = choice.finish_reason;
-            queue.push({
-              index: choice.index ?? 0,
-              text,
-              finishReason: finish === "length" ? "length" : finish ? "stop" : null,
-              logprobs: choice.logprobs ?? undefined,
-            });
-          }
-          if (chunk.usage) {
-            queue.push({
-              usage: {
-                promptTokens: chunk.usage.prompt_tokens ?? null,
-                completionTokens: chunk.usage.completion_tokens ?? null,
-              },
-            });
-          }
-        },
-      });
-      res.body.setEncoding("utf8");
-      for await (const piece of res.body) {
-        parser.feed(piece as string);
-        while (queue.length > 0) yield queue.shift() as OutputDelta | { usage: ReportedUsage };
-        if (done) break;
+      const call = new StreamedCall(job.endpoint === "chat", job.signal);
+      try {
+        pool.dispatch({ path: `${basePath}${path}`, method: "POST", headers, body: JSON.stringify(body) }, call);
+      } catch (error) {
+        call.onResponseError(null as never, error as Error);
       }
-      while (queue.length > 0) yield queue.shift() as OutputDelta | { usage: ReportedUsage };
+      try {
+        await call.started();
+        while (true) {
+          const item = call.take();
+          if (item !== undefined) {
+            yield item;
+            continue;
+          }
+          if (call.error) throw call.error;
+          if (call.finished()) return;
+          await call.more();
+        }
+      } finally {
+        call.close();
+      }
     },
 
     async embed(job) {

@@ -10,12 +10,22 @@ import { migrate } from "./migrate.js";
 import { openPg } from "./pgDb.js";
 import { openPglite } from "./pgliteDb.js";
 
+/** Options of one {@link Db.query}. */
+export type QueryOptions = {
+  /** A prepared statement's name, unique per statement text (Postgres). */
+  name?: string;
+};
+
 /** A connection to the gateway's database, or a transaction on it. */
 export interface Db {
   /** Which driver answers: the embedded PGlite or a Postgres server. */
   readonly kind: "pglite" | "postgres";
-  /** Runs one statement with `$1…` parameters and returns its rows. */
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Runs one statement with `$1…` parameters and returns its rows. With `options.name`, Postgres prepares the
+   * statement once per connection under that name and then only binds and executes it (for the hot statements
+   * of the request path; one name, one text). PGlite ignores the name.
+   */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<T[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   /**

@@ -1,6 +1,6 @@
 /** The Postgres side of {@link Db}: a `pg` pool, transactions on one pooled client. */
 import pg from "pg";
-import type { Db } from "./db.js";
+import type { Db, QueryOptions } from "./db.js";
 
 const NUMERIC_OID = 1700;
 const INT8_OID = 20;
@@ -40,8 +40,11 @@ export function openPg(p: {
   pool.on("error", (error) => p.onError?.(error));
   return {
     kind: "postgres",
-    async query<T>(sql: string, params?: unknown[]) {
-      return (await pool.query(sql, params)).rows as T[];
+    async query<T>(sql: string, params?: unknown[], options?: QueryOptions) {
+      const result = options?.name
+        ? await pool.query({ name: options.name, text: sql, values: params })
+        : await pool.query(sql, params);
+      return result.rows as T[];
     },
     async exec(sql: string) {
       await pool.query(sql);
@@ -76,8 +79,11 @@ export function openPg(p: {
 function clientDb(client: pg.PoolClient, depth = 0): Db {
   return {
     kind: "postgres",
-    async query<T>(sql: string, params?: unknown[]) {
-      return (await client.query(sql, params)).rows as T[];
+    async query<T>(sql: string, params?: unknown[], options?: QueryOptions) {
+      const result = options?.name
+        ? await client.query({ name: options.name, text: sql, values: params })
+        : await client.query(sql, params);
+      return result.rows as T[];
     },
     async exec(sql: string) {
       await client.query(sql);

@@ -28,6 +28,19 @@ describe("gateway › receipts › createReceiptSigner", () => {
     }
   });
 
+  it("signs the same with its WebAssembly Keccak (once instantiated) as with viem's before it", async () => {
+    const fresh = createReceiptSigner(key);
+    const account = privateKeyToAccount(key);
+    const hash = keccak256(toHex("before and after"));
+    const before = await fresh.sign(hash); // at once: the WebAssembly module is still being instantiated
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (let i = 0; i < 20; i++) {
+      const h = keccak256(toHex(`after ${i}`));
+      assert.equal(await fresh.sign(h), await account.signMessage({ message: { raw: h } }));
+    }
+    assert.equal(await fresh.sign(hash), before);
+  });
+
   it("reproduces the signatures pinned in test/vectors/receipts.json", async () => {
     const attester = createReceiptSigner(VECTOR_ATTESTER_KEY);
     assert.equal(attester.address, vectors.attester);
