@@ -200,9 +200,22 @@ export function createIndexerClient(url: string, options: { timeoutMs?: number }
   const timeoutMs = options.timeoutMs ?? 5_000;
   const { db } = createClient(`${origin}/sql`);
 
-  /** Runs a read over SQL over HTTP and validates the rows (a raw `execute` resolves to row objects). */
-  const select = async <T>(query: ReturnType<typeof sql>, row: z.ZodType<T>): Promise<T[]> =>
-    z.array(row).parse((await withTimeout(db.execute(query), timeoutMs)) as unknown);
+  /**
+   * Runs a read over SQL over HTTP and validates the rows (a raw `execute` resolves to row objects). A read whose
+   * connection failed before any answer (a keep-alive socket the indexer closed while it sat idle, e.g. while the
+   * gateway credited a long page) runs once more: reads are safe to repeat.
+   */
+  const select = async <T>(query: ReturnType<typeof sql>, row: z.ZodType<T>): Promise<T[]> => {
+    const run = () => withTimeout(db.execute(query), timeoutMs);
+    let rows: unknown;
+    try {
+      rows = await run();
+    } catch (error) {
+      if (!(error instanceof TypeError && /fetch failed/.test(error.message))) throw error;
+      rows = await run();
+    }
+    return z.array(row).parse(rows);
+  };
 
   /** Progress per chain, from Ponder's checkpoint table (what /status reads, plus the finalized block). */
   const chains = async (): Promise<IndexedChain[]> => {
