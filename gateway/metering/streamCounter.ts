@@ -267,7 +267,7 @@ class Counter implements StreamCounter {
       } else {
         const live = new Set<number>();
         for (const [start, text] of this.pieces) {
-          tailTokens += text === null ? (this.growing.get(base + start)?.tokens ?? 0) : this.countAt(start, text, true);
+          tailTokens += text === null ? this.grownTokens(base + start) : this.countAt(start, text, true);
           live.add(base + start);
         }
         for (const at of this.growing.keys()) if (!live.has(at)) this.growing.delete(at);
@@ -275,6 +275,13 @@ class Counter implements StreamCounter {
       this.tailTokens = tailTokens;
     }
     return this.doneTokens + this.tailTokens;
+  }
+
+  /** Tokens of the grown piece at `at`; its encoding is kept while the piece is read from it (never counted as 0). */
+  private grownTokens(at: number): number {
+    const grown = this.growing.get(at);
+    if (!grown) throw new Error(`stream counter: no encoding kept for the growing piece at ${at}`);
+    return grown.tokens;
   }
 
   tokensWith(delta: string) {
