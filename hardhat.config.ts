@@ -57,6 +57,12 @@ export default defineConfig({
     },
   },
   networks: {
+    // `hardhat node`'s network. `npm start` fixes its genesis time (BASIS_CHAIN_GENESIS_DATE) so that the chain it
+    // journals replays to the same block hashes on the next start (scripts/start/chainJournal.ts).
+    node: {
+      type: "edr-simulated",
+      ...(process.env.BASIS_CHAIN_GENESIS_DATE ? { initialDate: process.env.BASIS_CHAIN_GENESIS_DATE } : {}),
+    },
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
     localhost: { type: "http", chainType: "op", url: "http://127.0.0.1:8545" },
     baseSepolia: {

@@ -5,58 +5,69 @@
  * (embedded llama.cpp), the indexer, and the dashboard on 127.0.0.1:5173; writes `.basis/local.json` and keeps
  * running until Ctrl-C.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { createPublicClient, http } from "viem";
 import { hardhat } from "viem/chains";
 import { loadDeployment } from "../protocol/deployments.js";
-import { depositDemoCredits, LOCAL_SETTLER_KEY } from "./start/chain.js";
+import { depositDemoCredits, LOCAL_SETTLER_KEY, type LocalChain, startLocalChain } from "./start/chain.js";
+import { JOURNAL_FILE } from "./start/chainJournal.js";
 import { DEMO_ACCOUNT, GATEWAY_DATA_DIR, LOCAL_ATTESTER, prepareDemoAccount, startGateway } from "./start/gateway.js";
 import { INDEXER_URL, startIndexer } from "./start/indexer.js";
 import { startWeb, WEB_URL } from "./start/web.js";
 import { ensureTinyModel, LOCAL_CONTRIBUTOR, LOCAL_MODELS, startWorker } from "./start/worker.js";
 
-const RPC_URL = "http://127.0.0.1:8545";
+const RPC_PORT = 8545;
+const RPC_URL = `http://127.0.0.1:${RPC_PORT}`;
 const GATEWAY_PORT = 8787;
 const GATEWAY_URL = `http://127.0.0.1:${GATEWAY_PORT}`;
 const STATE_FILE = ".basis/local.json";
 const children: ChildProcess[] = [];
+let chain: LocalChain | undefined;
+let stopping = false;
 
 function step(message: string) {
   console.log(`▸ ${message}`);
 }
 
 function fail(part: string, reason: string): never {
-  console.error(`✗ ${part} failed: ${reason}`);
-  stopAll();
-  process.exit(1);
+  if (!stopping) {
+    stopping = true;
+    console.error(`✗ ${part} failed: ${reason}`);
+    void stopAll().finally(() => process.exit(1));
+  }
+  // Nothing after the failure runs: the process ends once the parts have stopped.
+  throw new Stopping();
+}
+
+/** Thrown by `fail` to end whatever called it while the parts stop; swallowed below. */
+class Stopping extends Error {}
+
+for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+  process.on(event, (error: unknown) => {
+    if (error instanceof Stopping) return;
+    try {
+      fail("start", error instanceof Error ? error.message : String(error));
+    } catch {}
+  });
 }
 
 /**
  * Stops every part: each runs in its own process group (npx → node), so the whole group is signalled
- * (SIGINT: Ponder releases its schema lock on it, not on SIGTERM).
+ * (SIGINT: Ponder releases its schema lock on it, not on SIGTERM). The chain goes last, once the others
+ * have exited (or 10 s passed), so that whatever they still send to it is journaled.
  */
-function stopAll() {
-  for (const child of children) {
-    if (child.exitCode !== null || child.pid === undefined) continue;
+async function stopAll() {
+  const running = children.filter((child) => child.exitCode === null && child.pid !== undefined);
+  const exited = running.map((child) => new Promise((resolve) => child.once("exit", resolve)));
+  for (const child of running) {
     try {
-      process.kill(-child.pid, "SIGINT");
+      process.kill(-(child.pid as number), "SIGINT");
     } catch {
       child.kill("SIGINT");
     }
   }
-}
-
-/** Polls the RPC until it answers, or fails after `timeoutMs`. */
-async function waitForChain(timeoutMs: number): Promise<number> {
-  const client = createPublicClient({ transport: http(RPC_URL, { timeout: 1_000, retryCount: 0 }) });
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const chainId = await client.getChainId().catch(() => undefined);
-    if (chainId !== undefined) return chainId;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return fail("chain", `no answer on ${RPC_URL} within ${timeoutMs / 1000} s (is the port taken?)`);
+  await Promise.race([Promise.all(exited), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  await chain?.stop();
 }
 
 /** Waits until the gateway's deposit sync has caught up with the indexer (every indexed deposit credited). */
@@ -75,31 +86,37 @@ async function waitForDeposits(timeoutMs: number): Promise<boolean> {
 async function main() {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
       console.log("\nStopping…");
-      stopAll();
-      process.exit(0);
+      void stopAll().finally(() => process.exit(0));
     });
   }
 
-  step(`starting the local chain (Hardhat node) on ${RPC_URL}`);
-  const chain = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", "8545"], {
-    stdio: ["ignore", "ignore", "pipe"],
-    detached: true,
-  });
-  children.push(chain);
-  let chainErrors = "";
-  chain.stderr?.on("data", (chunk: Buffer) => {
-    chainErrors += chunk.toString();
-  });
-  chain.on("exit", (code) => {
-    if (code !== 0 && code !== null) fail("chain", `exited with ${code}: ${chainErrors.trim().slice(-500)}`);
-  });
-  const chainId = await waitForChain(60_000);
-  if (chainId !== hardhat.id) fail("chain", `expected chain id ${hardhat.id}, got ${chainId}`);
+  step(`starting the local chain (Hardhat node) on ${RPC_URL}, journaled to ${JOURNAL_FILE}`);
+  chain = await startLocalChain({
+    port: RPC_PORT,
+    progress: (message) => step(message),
+    onBroken: (method) =>
+      console.warn(`! ${method} reached the chain: it cannot be replayed, so the next npm start begins a new chain`),
+  }).catch((error: Error) => fail("chain", error.message));
+  chain.onExit((code, errors) => fail("chain", `exited with ${code}: ${errors.trim().slice(-500)}`));
+  if (chain.resumed !== null)
+    step(`the chain is back at block ${chain.resumed}; the gateway and the indexer keep their data`);
+  else {
+    step(`a new chain (${chain.startedOverBecause}); the gateway and the indexer start over with it`);
+    // Their ledger, receipts and index describe the previous chain (batch ids, deposits): they start over with it.
+    for (const dir of [GATEWAY_DATA_DIR, ".basis/indexer"]) rmSync(dir, { recursive: true, force: true });
+  }
+  const chainId = hardhat.id;
 
   step("deploying the contracts through Ignition");
-  const deploy = spawnSync("npx", ["tsx", "scripts/deploy.ts"], { stdio: "inherit" });
-  if (deploy.status !== 0) fail("deploy", `exit ${deploy.status ?? deploy.signal}`);
+  // Not spawnSync: the chain's proxy runs in this process and must go on answering.
+  const deploy = spawn("npx", ["tsx", "scripts/deploy.ts"], { stdio: "inherit" });
+  const deployed = await new Promise<number | string | null>((resolve) =>
+    deploy.on("exit", (code, signal) => resolve(code ?? signal)),
+  );
+  if (deployed !== 0) fail("deploy", `exit ${deployed}`);
   const deployment = loadDeployment(chainId);
   if (!deployment) fail("deploy", "no deployments/31337.json was written");
 
@@ -108,10 +125,6 @@ async function main() {
     fail("deposit", error.message),
   );
   if (funded === 0n) step("the demo deposit is already on this chain");
-
-  // Hardhat's node starts with an empty chain every time: the ledger, receipts and index of the previous
-  // chain would not match it (batch ids, deposits), so they start over with it.
-  for (const dir of [GATEWAY_DATA_DIR, ".basis/indexer"]) rmSync(dir, { recursive: true, force: true });
 
   step(`starting the indexer (Ponder, PGlite under .basis/indexer) on ${INDEXER_URL}`);
   const indexer = await startIndexer(RPC_URL).catch((error: Error) => fail("indexer", error.message));
@@ -185,7 +198,9 @@ async function main() {
   console.log(
     `  dashboard ${WEB_URL}   (on the local chain: "Dev account #1" is the demo wallet, no extension needed)`,
   );
-  console.log(`  demo key  ${demo.key}   (account ${DEMO_ACCOUNT}, 1000 local credits)`);
+  console.log(
+    `  demo key  ${demo.key}   (account ${DEMO_ACCOUNT}${demo.reused ? ", the key of the last start" : ", 1000 local credits"})`,
+  );
   console.log(`\n  curl ${GATEWAY_URL}/v1/chat/completions -H "Authorization: Bearer ${demo.key}" \\`);
   console.log(
     `    -H "Content-Type: application/json" -d '{"model":"basis-default","max_tokens":32,"messages":[{"role":"user","content":"Hello"}]}'`,
@@ -199,4 +214,9 @@ async function main() {
   console.log("\nCtrl-C stops everything.");
 }
 
-main().catch((error: unknown) => fail("start", error instanceof Error ? error.message : String(error)));
+main().catch((error: unknown) => {
+  if (error instanceof Stopping) return;
+  try {
+    fail("start", error instanceof Error ? error.message : String(error));
+  } catch {}
+});

@@ -16,30 +16,45 @@ export const DEMO_ACCOUNT = privateKeyToAddress(DEMO_KEY);
 export const GATEWAY_DATA_DIR = ".basis/gateway";
 const SECRETS_FILE = ".basis/secrets.json";
 
-/** The local pepper, made once and kept, so API keys stay valid across restarts. */
-function localSecrets(): { pepper: string } {
-  if (existsSync(SECRETS_FILE)) return JSON.parse(readFileSync(SECRETS_FILE, "utf8")) as { pepper: string };
-  mkdirSync(".basis", { recursive: true });
+type LocalSecrets = { pepper: string; demoKey?: string; workerToken?: string };
+
+/** The local pepper, made once and kept (API keys stay valid across restarts), and the demo's key and token. */
+function localSecrets(): LocalSecrets {
+  if (existsSync(SECRETS_FILE)) return JSON.parse(readFileSync(SECRETS_FILE, "utf8")) as LocalSecrets;
   const secrets = { pepper: randomBytes(32).toString("hex") };
-  writeFileSync(SECRETS_FILE, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  saveSecrets(secrets);
   return secrets;
 }
 
+function saveSecrets(secrets: LocalSecrets) {
+  mkdirSync(".basis", { recursive: true });
+  writeFileSync(SECRETS_FILE, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+}
+
 /**
- * Mints a fresh
- * demo API key and a worker token for the local contributor. Runs before the gateway starts: embedded
- * PGlite has one owner at a time.
+ * The demo API key and the local contributor's worker token: those of the last start while the gateway's
+ * store still knows them (it was kept with the chain), new ones otherwise. Runs before the gateway starts:
+ * embedded PGlite has one owner at a time.
  */
 export async function prepareDemoAccount(
   contributor: string,
-): Promise<{ key: string; pepper: string; workerToken: string }> {
-  const { pepper } = localSecrets();
+): Promise<{ key: string; pepper: string; workerToken: string; reused: boolean }> {
+  const secrets = localSecrets();
+  const { pepper } = secrets;
   const db = await openDb({ dataDir: GATEWAY_DATA_DIR });
   try {
+    const keys = createApiKeys(db, { pepper });
+    const tokens = createWorkerTokens(db, { pepper });
+    const kept = secrets.demoKey ? await keys.verify(secrets.demoKey) : null;
+    const keptToken = secrets.workerToken ? await tokens.verify(secrets.workerToken) : null;
+    if (kept && keptToken && secrets.demoKey && secrets.workerToken) {
+      return { key: secrets.demoKey, pepper, workerToken: secrets.workerToken, reused: true };
+    }
     const name = `npm start ${new Date().toISOString()}`;
-    const { key } = await createApiKeys(db, { pepper }).create({ account: DEMO_ACCOUNT, name });
-    const { token } = await createWorkerTokens(db, { pepper }).create({ account: contributor as `0x${string}`, name });
-    return { key, pepper, workerToken: token };
+    const { key } = await keys.create({ account: DEMO_ACCOUNT, name });
+    const { token } = await tokens.create({ account: contributor as `0x${string}`, name });
+    saveSecrets({ pepper, demoKey: key, workerToken: token });
+    return { key, pepper, workerToken: token, reused: false };
   } finally {
     await db.close();
   }
