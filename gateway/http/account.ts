@@ -9,6 +9,7 @@ import { withdrawable } from "../ledger/withdrawals.js";
 import type { AppEnv, HttpDeps } from "./context.js";
 import { readJsonBody } from "./json.js";
 import { pageLimit, presentReceipt } from "./receipts.js";
+import { accountServedRoutes } from "./served.js";
 import { parseBody } from "./validate.js";
 import { accountWithdrawalRoutes } from "./withdrawals.js";
 import { accountWorkerRoutes } from "./workers.js";
@@ -48,7 +49,7 @@ const presentKey = (k: ApiKeyRecord) => ({
 
 /**
  * Sign-In with Ethereum and the account endpoints behind it: API keys, credits, transactions, usage
- * and receipts of the signed-in wallet.
+ * and receipts of the signed-in wallet, and the jobs its workers served.
  */
 export function accountRoutes(deps: HttpDeps) {
   const app = new Hono<AppEnv>();
@@ -177,6 +178,7 @@ export function accountRoutes(deps: HttpDeps) {
 
   app.route("/account", accountWorkerRoutes(deps));
   app.route("/account", accountWithdrawalRoutes(deps));
+  app.route("/account", accountServedRoutes(deps));
 
   return app;
 }

@@ -6,6 +6,12 @@ import { embeddingRequestSchema } from "./embeddings.js";
 import { chatRequestSchema } from "./schemas/chat.js";
 import { completionRequestSchema } from "./schemas/completions.js";
 import { messagesRequestSchema } from "./schemas/messages.js";
+import {
+  servedListQuerySchema,
+  servedListSchema,
+  servedSummaryQuerySchema,
+  servedSummarySchema,
+} from "./schemas/served.js";
 
 const errorSchema = {
   type: "object",
@@ -68,6 +74,26 @@ const generation = (summary: string, schema: z.ZodType, streams: boolean) => ({
   },
 });
 
+/** The query parameters of a zod object schema, as OpenAPI parameters. */
+const queryParameters = (schema: z.ZodObject) =>
+  Object.entries((jsonSchema(schema) as { properties: Record<string, { description?: string }> }).properties).map(
+    ([name, { description, ...rest }]) => ({ name, in: "query", required: false, description, schema: rest }),
+  );
+
+/** A GET behind Sign-In with Ethereum (`Authorization: Bearer <session token>`), answering `answer`. */
+const sessionGet = (summary: string, query: z.ZodObject, answer: z.ZodType) => ({
+  get: {
+    summary,
+    security: [{ session: [] }],
+    parameters: queryParameters(query),
+    responses: {
+      "200": { description: "JSON", content: { "application/json": { schema: jsonSchema(answer) } } },
+      "400": errors["400"],
+      "401": { ...errors["401"], description: "Missing or expired session" },
+    },
+  },
+});
+
 /** The OpenAPI 3.1 document, generated from the same zod schemas that validate the requests. */
 export function openApiDocument() {
   const paths: Record<string, unknown> = {
@@ -105,6 +131,16 @@ export function openApiDocument() {
         responses: { "200": { description: "receipt" }, "404": errors["404"] },
       },
     },
+    "/api/account/served": sessionGet(
+      "Jobs the account's workers served, newest first (cursor pagination)",
+      servedListQuerySchema,
+      servedListSchema,
+    ),
+    "/api/account/served/summary": sessionGet(
+      "Totals of the jobs the account's workers served, and jobs, credits and rewards per time bucket",
+      servedSummaryQuerySchema,
+      servedSummarySchema,
+    ),
   };
   return {
     openapi: "3.1.0",
@@ -113,7 +149,17 @@ export function openApiDocument() {
       version: "1",
       description: "OpenAI-compatible, metered, with verifiable receipts. Also served under /api/v1.",
     },
-    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } }, schemas: { Error: errorSchema } },
+    components: {
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer" },
+        session: {
+          type: "http",
+          scheme: "bearer",
+          description: "A Sign-In with Ethereum session token (GET /api/auth/nonce, POST /api/auth/verify)",
+        },
+      },
+      schemas: { Error: errorSchema },
+    },
     paths,
   };
 }

@@ -170,8 +170,113 @@ export function createReceiptStore(db: Db, options: ReceiptStoreOptions = {}) {
       const more = rows.length > p.limit;
       return { data: page.map(toReceipt), nextCursor: more ? (page.at(-1)?.seq ?? null) : null };
     },
+
+    /** The receipts of jobs served by the workers of one payout address, and their sums (see createServedReceipts). */
+    served: createServedReceipts(db),
   };
 }
 
 /** The receipt store's interface. */
 export type ReceiptStore = ReturnType<typeof createReceiptStore>;
+
+/** A receipt of a job a contributor's worker served, with the worker (not only its payout address). */
+export type ServedReceipt = StoredReceipt & { workerId: string | null; createdAt: Date };
+
+/** Totals of the jobs served by the workers paying one address. */
+export type ServedTotals = {
+  jobs: number;
+  promptTokens: bigint;
+  completionTokens: bigint;
+  charged: bigint;
+  rewards: bigint;
+  /** The earliest and latest `completedAt` of those jobs; null when there are none. */
+  firstCompletedAt: Date | null;
+  lastCompletedAt: Date | null;
+};
+
+/** One bucket of {@link ServedTotals} over time: the jobs completed in `[start, start + width)`. */
+export type ServedBucket = { start: Date; jobs: number; completionTokens: bigint; charged: bigint; rewards: bigint };
+
+type ServedTotalsRow = {
+  jobs: string;
+  prompt_tokens: string;
+  completion_tokens: string;
+  charged: string;
+  rewards: string;
+  first: Date | string | null;
+  last: Date | string | null;
+};
+
+const orNull = (value: Date | string | null) => (value === null ? null : new Date(value));
+
+/**
+ * The receipts of the jobs served by the workers paying `worker` (a payout address, which is the account owning
+ * their worker tokens), from the `receipts_served` index (migration 076): a page newest first, and sums.
+ */
+export function createServedReceipts(db: Db) {
+  const sums = `count(*)::text AS jobs,
+    COALESCE(sum((core->>'completionTokens')::numeric), 0)::text AS completion_tokens,
+    COALESCE(sum((core->>'charged')::numeric), 0)::text AS charged,
+    COALESCE(sum((core->>'reward')::numeric), 0)::text AS rewards`;
+  return {
+    /** Newest first; `cursor` is the `nextCursor` of the previous page. */
+    async list(p: { worker: string; cursor?: string; limit: number }) {
+      const params: unknown[] = [p.worker.toLowerCase(), p.limit + 1];
+      const before = p.cursor ? `AND seq < $${params.push(p.cursor)}::bigint` : "";
+      const rows = await db.query<Row & { worker_id: string | null; created_at: Date | string }>(
+        `SELECT * FROM receipts WHERE worker = $1 ${before} ORDER BY seq DESC LIMIT $2`,
+        params,
+      );
+      const page = rows.slice(0, p.limit);
+      return {
+        data: page.map(
+          (row): ServedReceipt => ({ ...toReceipt(row), workerId: row.worker_id, createdAt: new Date(row.created_at) }),
+        ),
+        nextCursor: rows.length > p.limit ? (page.at(-1)?.seq ?? null) : null,
+      };
+    },
+
+    /** Every job served, summed (jobs, tokens, credits charged, rewards), with the first and last completion. */
+    async totals(worker: string): Promise<ServedTotals> {
+      const [row] = await db.query<ServedTotalsRow>(
+        `SELECT ${sums}, COALESCE(sum((core->>'promptTokens')::numeric), 0)::text AS prompt_tokens,
+                min((core->>'completedAt')::timestamptz) AS first, max((core->>'completedAt')::timestamptz) AS last
+         FROM receipts WHERE worker = $1`,
+        [worker.toLowerCase()],
+      );
+      if (!row) throw new Error("no totals row");
+      return {
+        jobs: Number(row.jobs),
+        promptTokens: BigInt(row.prompt_tokens),
+        completionTokens: BigInt(row.completion_tokens),
+        charged: BigInt(row.charged),
+        rewards: BigInt(row.rewards),
+        firstCompletedAt: orNull(row.first),
+        lastCompletedAt: orNull(row.last),
+      };
+    },
+
+    /**
+     * The jobs completed from `from` on, summed per bucket of `widthSeconds` aligned to the Unix epoch (days start
+     * at 00:00 UTC); only buckets with jobs, oldest first.
+     */
+    async buckets(p: { worker: string; widthSeconds: number; from: Date }): Promise<ServedBucket[]> {
+      const rows = await db.query<Omit<ServedTotalsRow, "prompt_tokens" | "first" | "last"> & { bucket: string }>(
+        `SELECT floor(extract(epoch FROM (core->>'completedAt')::timestamptz) / $2)::bigint::text AS bucket, ${sums}
+         FROM receipts WHERE worker = $1 AND (core->>'completedAt')::timestamptz >= $3::timestamptz
+         GROUP BY 1 ORDER BY 1`,
+        [p.worker.toLowerCase(), p.widthSeconds, p.from.toISOString()],
+      );
+      return rows.map((r) => ({
+        start: new Date(Number(r.bucket) * p.widthSeconds * 1000),
+        jobs: Number(r.jobs),
+        completionTokens: BigInt(r.completion_tokens),
+        charged: BigInt(r.charged),
+        rewards: BigInt(r.rewards),
+      }));
+    },
+  };
+}
+
+/** The served receipts' interface. */
+export type ServedReceipts = ReturnType<typeof createServedReceipts>;

@@ -19,6 +19,8 @@ import { freePort, REPO_ROOT, waitFor } from "../../indexer/processes.js";
 export const HARDHAT_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 /** Hardhat's account #2: the local contributor's payout wallet. */
 export const HARDHAT_KEY_2 = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+/** Hardhat's account #3: the dashboard test's injected browser wallet (funded with ETH by the node, nothing else). */
+export const HARDHAT_KEY_3 = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
 
 /** A process started here, with its output kept for failure messages. */
 type Proc = { child: ChildProcess; output(): string };

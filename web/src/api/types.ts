@@ -141,3 +141,33 @@ export type Withdrawal = {
   status: "pending" | "withdrawn" | "expired";
   tx_hash?: Hex | null;
 };
+
+/** A job one of the account's workers served (`GET /api/account/served`). */
+export type ServedJob = {
+  job_id: string;
+  receipt_hash: Hex;
+  worker_id: string | null;
+  model: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  charged: string;
+  reward: string;
+  status: "recorded" | "settled" | "refunded";
+  completed_at: string;
+};
+
+type ServedSums = { jobs: number; completion_tokens: string; charged: string; rewards: string };
+
+/** Every job the account's workers served, summed, and per time bucket (`GET /api/account/served/summary`). */
+export type ServedSummary = {
+  object: "served_summary";
+  account: Address;
+  totals: ServedSums & {
+    prompt_tokens: string;
+    first_completed_at: string | null;
+    last_completed_at: string | null;
+  };
+  bucket_seconds: number;
+  /** Oldest first, empty buckets included, the last one holding now. */
+  series: (ServedSums & { start: string })[];
+};

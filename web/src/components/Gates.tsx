@@ -1,10 +1,16 @@
 import type { ReactNode } from "react";
 import { useSession } from "../api/session";
 import { ConnectorList } from "./ConnectorList";
+import { useWrongChain, WrongChainNotice } from "./WrongChain";
 
-/** Shows `children` once a wallet is connected; until then, the ways to connect one. */
+/**
+ * Shows `children` once a wallet is connected on the deployment's chain; until then, the ways to connect one, or the
+ * notice that it is on another chain, with the switch.
+ */
 export function WalletGate({ children, what }: { children: ReactNode; what: string }) {
   const { address } = useSession();
+  const wrongChain = useWrongChain();
+  if (address && wrongChain) return <WrongChainNotice />;
   if (address) return <>{children}</>;
   return (
     <div className="gate">
@@ -16,11 +22,12 @@ export function WalletGate({ children, what }: { children: ReactNode; what: stri
 
 /**
  * Shows `children` once the connected wallet has signed in to the gateway (Sign-In with Ethereum: a signed
- * message, no transaction); until then, the button that does it.
+ * message, no transaction); until then, the button that does it (after the switch, if the wallet is on another chain).
  */
 export function SignInGate({ children, what }: { children: ReactNode; what: string }) {
   const { address, session, signIn, signingIn, error } = useSession();
-  if (!address) return <WalletGate what={what}>{null}</WalletGate>;
+  const wrongChain = useWrongChain();
+  if (!address || wrongChain) return <WalletGate what={what}>{null}</WalletGate>;
   if (session) return <>{children}</>;
   return (
     <div className="gate">

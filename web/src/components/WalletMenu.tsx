@@ -4,6 +4,7 @@ import { useSession } from "../api/session";
 import { useRuntimeConfig } from "../config/RuntimeConfigContext";
 import { ConnectorList } from "./ConnectorList";
 import { Hash } from "./Hash";
+import { chainLabel } from "./WrongChain";
 
 /** The header's wallet corner: connect, the account and its session, the chain check, disconnect. */
 export function WalletMenu() {
@@ -37,8 +38,15 @@ export function WalletMenu() {
   return (
     <div className="wallet" data-testid="wallet">
       {chainId !== chain.id && (
-        <button type="button" className="warning" onClick={() => switchChain.mutate({ chainId: chain.id })}>
-          Switch to {chain.name}
+        <button
+          type="button"
+          className="warning"
+          title={`Your wallet is on ${chainLabel(chainId ?? 0)}; this dashboard works on ${chain.name}.`}
+          onClick={() => switchChain.mutate({ chainId: chain.id })}
+          disabled={switchChain.isPending}
+          data-testid="header-switch-chain"
+        >
+          Wrong network: switch to {chain.name}
         </button>
       )}
       <span className="wallet-account">

@@ -13,7 +13,10 @@ export function createWagmiConfig(config: RuntimeConfig) {
   const local = config.chainId === 31337;
   return createConfig({
     chains: [chain],
+    // `injected()` is `window.ethereum`; every wallet announcing itself by EIP-6963 gets a connector of its own
+    // (multiInjectedProviderDiscovery), listed by its name and icon (see ConnectorList).
     connectors: [injected(), ...(local ? DEV_ACCOUNTS.map(devAccountConnector) : [])],
+    multiInjectedProviderDiscovery: true,
     transports: { [chain.id]: http(rpcUrlOf(config), { batch: true }) },
     storage: createStorage({ storage: localStorage, key: `basis.${config.chainId}` }),
     pollingInterval: local ? 1_000 : 4_000,

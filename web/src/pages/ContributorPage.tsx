@@ -9,8 +9,8 @@ export function ContributorPage() {
   return (
     <WalletGate what="your rewards">
       <RewardsSection />
-      <ServedJobsSection />
-      <SignInGate what="your workers and worker tokens">
+      <SignInGate what="the jobs your workers served, your workers and worker tokens">
+        <ServedJobsSection />
         <WorkersSection />
         <WorkerTokensSection />
       </SignInGate>

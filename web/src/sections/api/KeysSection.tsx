@@ -98,7 +98,7 @@ export function KeysSection() {
           Create key
         </button>
       </form>
-      <ActionStatus state={action} />
+      <ActionStatus state={action} testId="key-status" />
       <table>
         <thead>
           <tr>
@@ -111,7 +111,12 @@ export function KeysSection() {
         </thead>
         <tbody>
           {keys.data?.data.map((k) => (
-            <tr key={k.id} className={k.revoked_at ? "revoked" : undefined} data-testid="key-row">
+            <tr
+              key={k.id}
+              className={k.revoked_at ? "revoked" : undefined}
+              data-testid="key-row"
+              data-revoked={Boolean(k.revoked_at)}
+            >
               <td>{k.name}</td>
               <td>
                 <code>
@@ -128,7 +133,13 @@ export function KeysSection() {
                 {k.revoked_at ? (
                   <span className="badge bad">revoked</span>
                 ) : (
-                  <button type="button" className="secondary" onClick={() => revoke(k.id)} disabled={action.running}>
+                  <button
+                    type="button"
+                    className="secondary"
+                    onClick={() => revoke(k.id)}
+                    disabled={action.running}
+                    data-testid="key-revoke"
+                  >
                     Revoke
                   </button>
                 )}
