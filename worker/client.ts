@@ -16,6 +16,7 @@ import {
   type WorkerFrame,
   workerChallengeMessage,
 } from "../protocol/worker.js";
+import { DeltaOutbox, type WireDelta } from "./deltaOutbox.js";
 import type { Engine } from "./engines/engine.js";
 
 export type WorkerLog = {
@@ -39,6 +40,8 @@ export type WorkerOptions = {
   /** Reconnect backoff bounds. */
   backoff?: { minMs: number; maxMs: number };
   heartbeatMs?: number;
+  /** See {@link DeltaOutbox}; default DELTA_FRAME_INTERVAL_MS. */
+  deltaFrameIntervalMs?: number;
 };
 
 /** Refusals that no retry can fix: the worker stops instead of reconnecting. */
@@ -99,6 +102,8 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
     const job: RunningJob = { abort: new AbortController(), sent: 0, acked: 0, wake: null, cancelledAt: null };
     jobs.set(frame.id, job);
     const signal = job.abort.signal;
+    // Once the job is cancelled, what is still pending is dropped: the gateway drops it anyway.
+    const outbox = new DeltaOutbox(frame.id, (f) => signal.aborted || send(socket, f), opts.deltaFrameIntervalMs);
     try {
       if (frame.endpoint === "embedding") {
         const inputs = frame.body.input as string[];
@@ -122,29 +127,33 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
       for await (const item of stream) {
         if (signal.aborted) break;
         if ("usage" in item) {
+          outbox.flush();
           send(socket, { t: "usage", id: frame.id, ...item.usage });
           continue;
         }
         // Flow control: never more than JOB_WINDOW deltas ahead of what the gateway relayed.
+        if (job.sent - job.acked >= JOB_WINDOW) outbox.flush();
         while (job.sent - job.acked >= JOB_WINDOW && !signal.aborted)
           await new Promise<void>((resolve) => (job.wake = resolve));
         if (signal.aborted) break;
-        const d: { i: number; text: string; finish?: "stop" | "length"; logprobs?: unknown } = {
-          i: item.index,
-          text: item.text,
-        };
+        const d: WireDelta = { i: item.index, text: item.text };
         if (item.finishReason) d.finish = item.finishReason;
         if (item.logprobs !== undefined) d.logprobs = item.logprobs;
-        send(socket, { t: "delta", id: frame.id, d: [d] });
+        outbox.add(d);
         job.sent += 1;
       }
-      if (!signal.aborted) send(socket, { t: "done", id: frame.id });
+      if (!signal.aborted) {
+        outbox.flush();
+        send(socket, { t: "done", id: frame.id });
+      }
     } catch (error) {
       if (signal.aborted) return;
       const message = (error as Error).message.slice(0, 1_000);
       log?.warn("job failed", { job: frame.id, err: message });
+      outbox.flush();
       send(socket, { t: "fail", id: frame.id, message, retryable: job.sent === 0 });
     } finally {
+      outbox.discard();
       jobs.delete(frame.id);
       job.wake?.();
       if (job.cancelledAt !== null)

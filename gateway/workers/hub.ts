@@ -17,8 +17,8 @@ import {
   WORKER_PROTOCOL_VERSION,
   type WorkerFrame,
   workerChallengeMessage,
-  workerFrameSchema,
 } from "../../protocol/worker.js";
+import { parseWorkerFrame } from "./frames.js";
 import { type LinkTimeouts, WorkerLink } from "./link.js";
 import type { WorkerRecords } from "./records.js";
 import type { WorkerTokens } from "./tokens.js";
@@ -43,23 +43,6 @@ export type WorkerHub = {
   dropToken(tokenId: string): void;
   close(): Promise<void>;
 };
-
-/** Parses and validates one frame from a worker, or says why it is not a valid frame. */
-function parseFrame(data: unknown, isBinary: boolean): { frame: WorkerFrame } | { error: string } {
-  if (isBinary) return { error: "a binary frame" };
-  let json: unknown;
-  try {
-    json = JSON.parse(String(data));
-  } catch {
-    return { error: "a frame that is not JSON" };
-  }
-  const parsed = workerFrameSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { error: `a malformed frame (${issue?.path.join(".") || "frame"}: ${issue?.message})` };
-  }
-  return { frame: parsed.data };
-}
 
 export function createWorkerHub(opts: HubOptions): WorkerHub {
   const timeouts = {
@@ -156,7 +139,7 @@ export function createWorkerHub(opts: HubOptions): WorkerHub {
     }, timeouts.heartbeatMs);
 
     ws.on("message", (data, isBinary) => {
-      const parsed = parseFrame(data, isBinary);
+      const parsed = parseWorkerFrame(data, isBinary);
       if ("error" in parsed) {
         log?.warn({ worker: link?.id, reason: parsed.error }, "worker sent a bad frame");
         if (link) flag(link, `protocol violation: ${parsed.error}`);

@@ -170,6 +170,65 @@ describe("workers › untrusted workers and the wallet proof", function () {
     assert.match(record?.suspectReason ?? "", /protocol violation/);
   });
 
+  it("an oversized coalesced delta frame drops the worker (1009) before any of it is relayed; another serves the job", async () => {
+    const bad = await contributor(gateway);
+    const hostile = await rawWorker(gateway.url, { token: bad.token, signer: bad.key, name: "bloated" });
+    await hostile.next("welcome");
+    const answer = chat("survive a bloated frame");
+    const job = await hostile.next("job");
+    assert.ok(job);
+    const good = await contributor(gateway);
+    const honest = await rawWorker(gateway.url, { token: good.token, signer: good.key, name: "lean" });
+    await honest.next("welcome");
+    void serveHonestly(honest, ["lean", "answer"]);
+    // Every piece is valid on its own; together they are over the 1 MiB a frame may carry.
+    const d = Array.from({ length: 200 }, () => ({ i: 0, text: "x".repeat(6_000) }));
+    hostile.send({ t: "delta", id: job.id, d });
+    assert.equal((await hostile.waitClosed()).code, 1009);
+    const data = await answer;
+    assert.equal(data.choices[0].message.content, "lean answer");
+    assert.equal(data.usage.completion_tokens, tokenizer.count("lean answer"));
+    const [record] = await gateway.workerRecords.ofAccount(bad.address);
+    assert.match(record?.suspectReason ?? "", /protocol violation/);
+    honest.close();
+  });
+
+  it("coalesced frames of many pieces stream one event per piece, counted exactly and cut at max_tokens", async () => {
+    const who = await contributor(gateway);
+    const raw = await rawWorker(gateway.url, { token: who.token, signer: who.key });
+    await raw.next("welcome");
+    const streaming = client.chat.completions.create({
+      model: "basis-default",
+      max_tokens: 7,
+      messages: [{ role: "user", content: "coalesced" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const job = await raw.next("job");
+    assert.ok(job);
+    raw.send({ t: "delta", id: job.id, d: [{ i: 0, text: "One" }] });
+    raw.send({ t: "delta", id: job.id, d: [" two", " three", " four"].map((text) => ({ i: 0, text })) });
+    raw.send({
+      t: "delta",
+      id: job.id,
+      d: [" five", " six", " seven", " eight", " nine"].map((text) => ({ i: 0, text })),
+    });
+    const pieces: string[] = [];
+    let usage: any = null;
+    let finish: string | null = null;
+    for await (const chunk of await streaming) {
+      const piece = chunk.choices[0]?.delta?.content;
+      if (piece) pieces.push(piece);
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    assert.deepEqual(pieces, ["One", " two", " three", " four", " five", " six", " seven"]);
+    assert.equal(finish, "length");
+    assert.equal(usage.completion_tokens, 7);
+    assert.equal((await raw.next("cancel"))?.id, job.id, "the job is cancelled on the worker at the cap");
+    raw.close();
+  });
+
   it("a frame for a job the worker does not hold is a protocol violation", async () => {
     const who = await contributor(gateway);
     const raw = await rawWorker(gateway.url, { token: who.token, signer: who.key });
