@@ -6,10 +6,10 @@
  * of submitting it (to send it later, from anywhere, before its deadline).
  */
 import { formatEther, type Hex, parseEther } from "viem";
-import { createSiweMessage } from "viem/siwe";
 import { creditVaultAbi } from "../protocol/generated/abis.js";
 import { walletClients } from "./wallet/clients.js";
 import { parseWalletArgs } from "./wallet/env.js";
+import { signIn } from "./wallet/signIn.js";
 
 const { env, values, positionals } = parseWalletArgs(process.argv.slice(2), {
   gateway: { type: "string" },
@@ -45,20 +45,15 @@ async function api<T>(path: string, init: RequestInit & { token?: string } = {})
   return body;
 }
 
-const { nonce } = await api<{ nonce: string }>("/auth/nonce");
-const message = createSiweMessage({
-  address: account.address,
+const token = await signIn({
+  gatewayUrl: gateway,
   chainId: env.chainId,
-  domain: new URL(gateway).host,
-  nonce,
-  uri: gateway,
-  version: "1",
+  address: account.address,
+  sign: (message) => wallet.signMessage({ account, message }),
   statement: "Sign in to Basis to withdraw credit.",
-});
-const signature = await wallet.signMessage({ account, message });
-const { token } = await api<{ token: string }>("/auth/verify", {
-  method: "POST",
-  body: JSON.stringify({ message, signature }),
+}).catch((error: Error) => {
+  console.error(`could not sign in at ${gateway}: ${error.message}`);
+  process.exit(1);
 });
 const voucher = await api<{
   id: string;

@@ -12,7 +12,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Address, encodeFunctionData, getAddress, type Hash } from "viem";
-import { createSiweMessage } from "viem/siwe";
 import { indexerDepositSource } from "../../gateway/deposits/indexerSource.js";
 import { createDepositSync } from "../../gateway/deposits/sync.js";
 import { createLedger } from "../../gateway/ledger/ledger.js";
@@ -22,6 +21,7 @@ import { exited, freePort, spawnGateway } from "../../test/gateway/support/gatew
 import { graphql } from "../../test/indexer/graphql.js";
 import { type IndexerProcess, startIndexer } from "../../test/indexer/indexerProcess.js";
 import { deployBasisLocal, startHardhatNode } from "../../test/indexer/localChain.js";
+import { signIn } from "../wallet/signIn.js";
 import { percentile, replaceSection } from "./tools.js";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
@@ -67,19 +67,12 @@ try {
     },
     port,
   );
-  const { nonce } = (await (await fetch(`${url}/api/auth/nonce`)).json()) as { nonce: string };
-  const message = createSiweMessage({
-    address: depositor.account.address,
+  const token = await signIn({
+    gatewayUrl: url,
     chainId: CHAIN_ID,
-    domain: `127.0.0.1:${port}`,
-    nonce,
-    uri: url,
-    version: "1",
+    address: depositor.account.address,
+    sign: (message) => depositor.signMessage({ account: depositor.account, message }),
   });
-  const signature = await depositor.signMessage({ account: depositor.account, message });
-  const { token } = (await (
-    await fetch(`${url}/api/auth/verify`, { method: "POST", body: JSON.stringify({ message, signature }) })
-  ).json()) as { token: string };
   const available = async () => {
     const res = await fetch(`${url}/api/account/credits`, { headers: { authorization: `Bearer ${token}` } });
     return BigInt(((await res.json()) as { available: string }).available);

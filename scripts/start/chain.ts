@@ -5,13 +5,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { createPublicClient, createWalletClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import type { Deployment } from "../../protocol/deployments.js";
 import { creditVaultAbi, devCreditTokenAbi } from "../../protocol/generated/abis.js";
+import { freePort } from "../lib/freePort.js";
 import { JOURNAL_FILE, type JournalContents, JournalWriter, readJournal } from "./chainJournal.js";
 import { type ChainProxy, type NodeRpc, nodeRpc, startChainProxy } from "./chainProxy.js";
 import { replayJournal } from "./chainReplay.js";
@@ -78,14 +78,6 @@ export function contractsDigest(): string {
         .update("\0");
   }
   return hash.digest("hex");
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The genesis time of a new chain: now, to the second (the block header keeps seconds). */

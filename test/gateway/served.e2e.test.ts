@@ -6,7 +6,7 @@ import OpenAI from "openai";
 import pg from "pg";
 import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { createSiweMessage } from "viem/siwe";
+import { signIn as signInWith } from "../../scripts/wallet/signIn.js";
 import { rawWorker } from "../worker/support/rawWorker.js";
 import { contributor } from "../worker/support/workerProcess.js";
 import { startGateway } from "./support/startGateway.js";
@@ -41,22 +41,12 @@ for (const databaseUrl of [undefined, ...(postgres ? [postgres] : [])])
 
     async function signIn(key: Hex): Promise<string> {
       const wallet = privateKeyToAccount(key);
-      const { body } = await get("/auth/nonce");
-      const message = createSiweMessage({
-        address: wallet.address,
+      return signInWith({
+        gatewayUrl: gateway.url,
         chainId: 31337,
-        domain: new URL(gateway.url).host,
-        nonce: body.nonce,
-        uri: gateway.url,
-        version: "1",
+        address: wallet.address,
+        sign: (message) => wallet.signMessage({ message }),
       });
-      const res = await fetch(`${gateway.url}/api/auth/verify`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ message, signature: await wallet.signMessage({ message }) }),
-      });
-      const answer = (await res.json()) as { token: string };
-      return answer.token;
     }
 
     /** An honest worker of `who`: three words per job, its usage, done. */

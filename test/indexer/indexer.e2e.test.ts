@@ -16,7 +16,6 @@ import { isDeepStrictEqual } from "node:util";
 import { after, before, describe, it } from "mocha";
 import pg from "pg";
 import { type Address, getAddress, type Hash, type Hex, isAddressEqual, keccak256, toHex, zeroAddress } from "viem";
-import { createSiweMessage } from "viem/siwe";
 import { createWithdrawals } from "../../gateway/account/withdrawals.js";
 import { indexerDepositSource } from "../../gateway/deposits/indexerSource.js";
 import { createDepositSync } from "../../gateway/deposits/sync.js";
@@ -26,6 +25,7 @@ import { openDb } from "../../gateway/store/db.js";
 import { createIndexerClient, type IndexerClient } from "../../indexer/client.js";
 import { buildReceiptTree, buildRewardTree } from "../../protocol/merkle.js";
 import { VOUCHER_TYPES, voucherDomain } from "../../protocol/voucher.js";
+import { signIn } from "../../scripts/wallet/signIn.js";
 import { exited, freePort, spawnGateway } from "../gateway/support/gatewayProcess.js";
 import { graphql } from "./graphql.js";
 import { type IndexerProcess, startIndexer } from "./indexerProcess.js";
@@ -573,20 +573,13 @@ describe("indexer (hardhat node + Ignition + ponder start)", () => {
     const url = `http://127.0.0.1:${port}`;
     /** frank's credits through the API, signed in with frank's wallet (the node holds its key). */
     const credits = async () => {
-      const { nonce } = (await (await fetch(`${url}/api/auth/nonce`)).json()) as { nonce: string };
-      const message = createSiweMessage({
-        address: frank.account.address,
+      const token = await signIn({
+        gatewayUrl: url,
         chainId: CHAIN_ID,
-        domain: `127.0.0.1:${port}`,
-        nonce,
-        uri: url,
-        version: "1",
+        address: frank.account.address,
+        sign: (message) => frank.signMessage({ account: frank.account, message }),
       });
-      const signature = await frank.signMessage({ account: frank.account, message });
-      const session = (await (
-        await fetch(`${url}/api/auth/verify`, { method: "POST", body: JSON.stringify({ message, signature }) })
-      ).json()) as { token: string };
-      const auth = { headers: { authorization: `Bearer ${session.token}` } };
+      const auth = { headers: { authorization: `Bearer ${token}` } };
       const balance = (await (await fetch(`${url}/api/account/credits`, auth)).json()) as { deposited: string };
       const entries = (await (await fetch(`${url}/api/account/transactions?limit=100`, auth)).json()) as {
         data: { kind: string; ref: string }[];

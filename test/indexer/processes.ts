@@ -1,22 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 /** Repository root. */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port from the OS");
-  return address.port;
-}
+export { freePort } from "../../scripts/lib/freePort.js";
 
 /** True once `child` has exited. */
 export function hasExited(child: Child): boolean {

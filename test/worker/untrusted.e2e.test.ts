@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "mocha";
 import OpenAI from "openai";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { createSiweMessage } from "viem/siwe";
 import { getTokenizer } from "../../gateway/metering/tokenizer.js";
 import { CLOSE, MAX_FRAME_BYTES } from "../../protocol/worker.js";
+import { signIn } from "../../scripts/wallet/signIn.js";
 import { startGateway } from "../gateway/support/startGateway.js";
 import { rawWorker } from "./support/rawWorker.js";
 import { contributor, spawnWorker } from "./support/workerProcess.js";
@@ -83,19 +83,14 @@ describe("workers › untrusted workers and the wallet proof", function () {
       const res = await fetch(`${gateway.url}/api${path}`, { ...init, headers });
       return { status: res.status, body: (await res.json()) as any };
     };
-    const { body: nonce } = await api("/auth/nonce");
-    const message = createSiweMessage({
-      address: wallet.address,
-      chainId: 31337,
-      domain: new URL(gateway.url).host,
-      nonce: nonce.nonce,
-      uri: gateway.url,
-      version: "1",
-    });
-    const { body: session } = await api("/auth/verify", {
-      method: "POST",
-      body: JSON.stringify({ message, signature: await wallet.signMessage({ message }) }),
-    });
+    const session = {
+      token: await signIn({
+        gatewayUrl: gateway.url,
+        chainId: 31337,
+        address: wallet.address,
+        sign: (message) => wallet.signMessage({ message }),
+      }),
+    };
     const created = await api("/account/worker-tokens", {
       method: "POST",
       session: session.token,

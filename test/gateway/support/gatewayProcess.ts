@@ -1,15 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { openSync } from "node:fs";
-import { createServer } from "node:net";
 
-/** A free loopback port. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from "../../../scripts/lib/freePort.js";
 
 /** Starts `gateway/main.ts` as its own process (through tsx on the project's Node) and waits until it serves. */
 export async function spawnGateway(env: Record<string, string>, port: number, logFile?: string): Promise<ChildProcess> {
