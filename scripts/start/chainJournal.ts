@@ -8,7 +8,16 @@
  * One JSON object per line: first the header, then one entry per call, appended and flushed to disk
  * before the caller gets its answer (a caller never holds a transaction the journal lacks).
  */
-import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
 import { dirname } from "node:path";
 
 export const JOURNAL_FILE = ".basis/chain/journal.jsonl";
@@ -133,10 +142,12 @@ export class JournalWriter {
 
   /** Opens an existing journal to go on appending after its last whole record. */
   static reopen(contents: JournalContents, path = JOURNAL_FILE): JournalWriter {
-    // Rewritten whole, so that a record a crash cut short is not followed by new ones.
-    const writer = JournalWriter.create(contents.header, path);
+    // Rewritten whole, so that a record a crash cut short is not followed by new ones: into a new file that
+    // replaces the old one only once it is on disk, so a crash while rewriting loses nothing.
+    const writer = JournalWriter.create(contents.header, `${path}.new`);
     for (const entry of contents.entries) writer.#write(entry, false);
     fdatasyncSync(writer.#fd);
+    renameSync(`${path}.new`, path);
     return writer;
   }
 
