@@ -39,6 +39,14 @@ export const gatewayEnvSchema = z.object({
   BASIS_WORKER_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** How long a job waits for a free worker when every worker serving its model is busy (then 503 capacity_exhausted). */
   BASIS_WORKER_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /**
+   * Start a job's backend call while its reserve runs, for accounts whose last admission was granted (a refusal
+   * cancels the call): the reserve's round trip overlaps the backend's. `false` waits for the grant first.
+   */
+  BASIS_EARLY_START: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
   /** A worker that sends nothing for this long mid-stream fails the job and is flagged. */
   BASIS_WORKER_STALL_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** Server secret for API key hashes (HMAC pepper); at least 32 characters. */

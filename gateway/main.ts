@@ -17,6 +17,7 @@ import { createCatalog, DEFAULT_PRICES } from "./catalog.js";
 import { indexerDepositSource } from "./deposits/indexerSource.js";
 import { createDepositSync } from "./deposits/sync.js";
 import { parseGatewayEnv } from "./env.js";
+import { EarlyStarts } from "./jobs/earlyStart.js";
 import { createJobIds } from "./jobs/ids.js";
 import { createIdempotency } from "./ledger/idempotency.js";
 import { heartbeat, registerInstance, retireInstance } from "./ledger/instances.js";
@@ -219,6 +220,7 @@ const app = createApp({
   signLater: signatures.signLater,
   clock: () => new Date(),
   instanceId,
+  earlyStarts: env.BASIS_EARLY_START ? new EarlyStarts() : undefined,
   newJobId: createJobIds(),
   bodyLimitBytes: env.BASIS_BODY_LIMIT_BYTES,
   launch: {

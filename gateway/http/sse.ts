@@ -72,9 +72,10 @@ export function openAIFormat(p: {
  * delta. A failure after the first token ends the stream with an error event (the client pays for
  * what was relayed).
  *
- * The events go out through one byte stream that the relay pushes into: the deltas of one read from the backend
- * are written as one chunk (flushed in the same turn of the event loop, after the relay has taken everything that
- * read brought), and a client that reads slowly holds the relay back (the push waits while the stream is full).
+ * The events go out through one byte stream that the relay pushes into: the first delta is written at once, then the
+ * deltas of one read from the backend are written as one chunk (flushed in the same turn of the event loop, after the
+ * relay has taken everything that read brought), and a client that reads slowly holds the relay back (the push waits
+ * while the stream is full).
  */
 export async function streamGeneration(
   c: Context,
@@ -105,12 +106,18 @@ export async function streamGeneration(
   const firstDelta = new Promise<void>((resolve) => {
     started = resolve;
   });
+  let sentFirst = false;
   const running = admitted.run((delta) => {
     if (delta.text === "" && delta.logprobs === undefined) return;
     open();
     out.push(format.delta(delta));
     started();
-    return out.ready();
+    if (sentFirst) return out.ready();
+    // The first delta goes out now, ahead of whatever else the backend's read brought: written at once, and the
+    // relay waits a turn of the event loop so that the response's head and this chunk reach the socket first.
+    sentFirst = true;
+    out.flush();
+    return new Promise<void>((resolve) => setImmediate(resolve));
   });
   const ended = running.then(
     (result) => (result.error ? format.fail(result.error, result) : format.close(result)),
@@ -131,6 +138,10 @@ export async function streamGeneration(
   c.header("content-type", "text/event-stream; charset=utf-8");
   c.header("cache-control", "no-cache");
   c.header("x-accel-buffering", "no");
+  // Declared chunked, @hono/node-server writes the head at once; otherwise it reads ahead in the body to size it,
+  // waiting a timer's turn when the first chunk is there and the second is not yet. HTTP/1.1 only (1.0 has no chunks).
+  if ((c.env as { incoming?: { httpVersion?: string } } | undefined)?.incoming?.httpVersion === "1.1")
+    c.header("transfer-encoding", "chunked");
   return c.body(out.stream);
 }
 
@@ -183,6 +194,8 @@ function eventStream(onCancel: () => void) {
         setImmediate(flush);
       }
     },
+    /** Enqueues what was pushed now rather than at the end of the event loop's turn. */
+    flush,
     ready(): Promise<void> | undefined {
       if (closed || (controller.desiredSize ?? 1) > 0) return undefined;
       return new Promise<void>((resolve) => {

@@ -6,6 +6,7 @@ import type { Ledger } from "../ledger/types.js";
 import type { Tokenizer } from "../metering/tokenizer.js";
 import type { ReceiptStore } from "../receipts/store.js";
 import type { Router } from "../routing/backend.js";
+import type { EarlyStarts } from "./earlyStart.js";
 
 /** What a job needs from the gateway: injected, so tests and production share the code. */
 export type JobDeps = {
@@ -22,4 +23,6 @@ export type JobDeps = {
   /** Told of every receipt recorded (metrics). */
   observeJob?(core: ReceiptCore): void;
   instanceId: string;
+  /** Which admissions may start their backend call while the reserve runs (absent: none). */
+  earlyStarts?: EarlyStarts;
 };

@@ -3,9 +3,17 @@ import { holdFor } from "../../protocol/pricing.js";
 import { type FinishReason, sha256Digest } from "../../protocol/receipt.js";
 import type { ModelEntry } from "../catalog.js";
 import { badGateway, clientClosed } from "../errors.js";
-import { type Backend, BackendUnavailableError, type OutputDelta, type ReportedUsage } from "../routing/backend.js";
+import type { ReserveResult } from "../ledger/types.js";
+import {
+  type Backend,
+  type BackendJob,
+  BackendUnavailableError,
+  type OutputDelta,
+  type ReportedUsage,
+} from "../routing/backend.js";
 import { pickBackend, refusal } from "./admission.js";
 import type { JobDeps } from "./deps.js";
+import { type EarlyCall, resumed, startEarly } from "./earlyStart.js";
 import { finishJob } from "./finish.js";
 import { createChoiceMeter } from "./meter.js";
 
@@ -65,7 +73,9 @@ export type AdmittedGeneration = { run(sink: DeltaSink): Promise<GenerationResul
 
 /**
  * Admission alone, so that a streaming endpoint can still answer 402/403/503 as HTTP errors before
- * it starts its event stream: picks a backend and reserves the worst case in one atomic step.
+ * it starts its event stream: picks a backend and reserves the worst case in one atomic step. Where
+ * `deps.earlyStarts` allows it, the backend call starts while the reserve runs (its output waits for
+ * the grant; a refusal cancels it), so that the reserve's round trip overlaps the backend's.
  */
 export async function admitGeneration(deps: JobDeps, req: GenerationRequest): Promise<AdmittedGeneration> {
   const price = deps.catalog.priceOf(req.model);
@@ -75,15 +85,34 @@ export async function admitGeneration(deps: JobDeps, req: GenerationRequest): Pr
   if (req.apiKeyId && deps.rateLimits)
     await deps.rateLimits.tokens(req.apiKeyId, req.promptTokens + req.maxTokens * req.choices);
   const hold = holdFor(req.promptTokens, req.maxTokens * req.choices, price);
-  const admitted = await deps.ledger.reserve({
-    account: req.account,
-    jobId: req.jobId,
-    amount: hold,
-    apiKeyId: req.apiKeyId,
-    instanceId: deps.instanceId,
-  });
-  if (!admitted.ok) throw refusal(admitted, hold);
-  return { run: (sink) => relay(deps, req, sink, first, tried) };
+  const backendAbort = new AbortController();
+  const began = deps.earlyStarts?.begin(req.account) ?? false;
+  const early = began ? startEarly(first, backendJob(req, backendAbort.signal)) : null;
+  let admitted: ReserveResult;
+  try {
+    admitted = await deps.ledger.reserve({
+      account: req.account,
+      jobId: req.jobId,
+      amount: hold,
+      apiKeyId: req.apiKeyId,
+      instanceId: deps.instanceId,
+    });
+  } catch (error) {
+    deps.earlyStarts?.end(req.account, began, null);
+    backendAbort.abort(JOB_OVER);
+    throw error;
+  }
+  deps.earlyStarts?.end(req.account, began, admitted.ok);
+  if (!admitted.ok) {
+    backendAbort.abort(JOB_OVER);
+    throw refusal(admitted, hold);
+  }
+  return { run: (sink) => relay(deps, req, sink, first, tried, backendAbort, early) };
+}
+
+/** The job as `req`'s backends receive it. */
+function backendJob(req: GenerationRequest, signal: AbortSignal): BackendJob {
+  return { jobId: req.jobId, model: req.model.id, endpoint: req.endpoint, body: req.body, signal };
 }
 
 async function relay(
@@ -92,6 +121,8 @@ async function relay(
   sink: DeltaSink,
   first: Backend,
   tried: Set<string>,
+  backendAbort: AbortController,
+  early: EarlyCall | null,
 ): Promise<GenerationResult> {
   const price = deps.catalog.priceOf(req.model);
   let backend: Backend | null = first;
@@ -104,21 +135,18 @@ async function relay(
   let relayedAny = false;
   let failure: Error | null = null;
   let draining = false;
-  const backendAbort = new AbortController();
   const onClientAbort = () => backendAbort.abort();
-  req.signal.addEventListener("abort", onClientAbort, { once: true });
+  if (req.signal.aborted) onClientAbort();
+  else req.signal.addEventListener("abort", onClientAbort, { once: true });
 
   try {
     while (backend) {
       try {
-        const job = {
-          jobId: req.jobId,
-          model: req.model.id,
-          endpoint: req.endpoint,
-          body: req.body,
-          signal: backendAbort.signal,
-        };
-        for await (const item of backend.generate(job)) {
+        // The call admission started early, if any, else a new one (a retry on another backend is always new).
+        const items =
+          early?.backend === backend ? resumed(early) : backend.generate(backendJob(req, backendAbort.signal));
+        early = null;
+        for await (const item of items) {
           if ("usage" in item) {
             reported = item.usage;
             continue;

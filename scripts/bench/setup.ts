@@ -36,7 +36,11 @@ export async function startUpstream(port: number, tokenDelayMs = 0, words = 2_00
   throw new Error("upstream did not start");
 }
 
-/** Sequential request latencies (ms), one keep-alive connection. */
+/**
+ * Sequential request latencies (ms), one keep-alive connection. With `firstChunk`, the time until the first content
+ * arrives; the rest of the stream is still read to its end before the next request (as a client would), so that one
+ * request's tail (its settlement, or a cancellation) never overlaps the next one's start.
+ */
 export async function latencies(
   url: string,
   headers: Record<string, string>,
@@ -45,19 +49,22 @@ export async function latencies(
   firstChunk = false,
 ) {
   const out: number[] = [];
+  const decoder = new TextDecoder();
   for (let i = 0; i < n; i++) {
     const start = performance.now();
     const res = await fetch(url, { method: "POST", headers, body });
     if (firstChunk) {
       const reader = res.body?.getReader();
       let seen = "";
-      while (reader && !seen.includes('"content":"')) {
+      let first = 0;
+      while (reader) {
         const { done, value } = await reader.read();
-        if (done) throw new Error(`${url} answered ${res.status} without content: ${seen.slice(0, 300)}`);
-        seen += new TextDecoder().decode(value);
+        if (done) break;
+        seen += decoder.decode(value, { stream: true });
+        if (!first && seen.includes('"content":"')) first = performance.now() - start;
       }
-      out.push(performance.now() - start);
-      await reader?.cancel();
+      if (!first) throw new Error(`${url} answered ${res.status} without content: ${seen.slice(0, 300)}`);
+      out.push(first);
     } else {
       await res.arrayBuffer();
       out.push(performance.now() - start);

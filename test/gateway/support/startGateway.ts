@@ -10,6 +10,7 @@ import { createApiKeys } from "../../../gateway/auth/apiKeys.js";
 import { cachedKeys } from "../../../gateway/auth/keyCache.js";
 import { createMemoryRateLimits, type RateLimitSettings } from "../../../gateway/auth/rateLimits.js";
 import { createCatalog } from "../../../gateway/catalog.js";
+import { EarlyStarts } from "../../../gateway/jobs/earlyStart.js";
 import { createIdempotency } from "../../../gateway/ledger/idempotency.js";
 import { createLedger } from "../../../gateway/ledger/ledger.js";
 import { getTokenizer, type TokenizerName } from "../../../gateway/metering/tokenizer.js";
@@ -108,6 +109,8 @@ export async function startGateway(
     signLater: signatures.signLater,
     clock: () => new Date(),
     instanceId,
+    // As the gateway runs by default (BASIS_EARLY_START): every test goes through early starts once admitted.
+    earlyStarts: new EarlyStarts(),
     newJobId: () => randomBytes(12).toString("base64url"),
     bodyLimitBytes: 64 * 1024,
     launch: { chainId: 31337, contracts: null },
