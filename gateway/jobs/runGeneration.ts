@@ -87,9 +87,10 @@ export async function admitGeneration(deps: JobDeps, req: GenerationRequest): Pr
   const hold = holdFor(req.promptTokens, req.maxTokens * req.choices, price);
   const backendAbort = new AbortController();
   const began = deps.earlyStarts?.begin(req.account) ?? false;
-  const early = began ? startEarly(first, backendJob(req, backendAbort.signal)) : null;
+  let early: EarlyCall | null = null;
   let admitted: ReserveResult;
   try {
+    if (began) early = startEarly(first, backendJob(req, backendAbort.signal));
     admitted = await deps.ledger.reserve({
       account: req.account,
       jobId: req.jobId,
