@@ -78,9 +78,11 @@ for (const kind of ["postgres", "pglite"] as const) {
     const probes = Object.fromEntries(
       Object.keys(targets).map((name) => [name, { plain: [] as number[], ttft: [] as number[] }]),
     );
+    // Warm-up of the sequential paths, streams included (wrk only sent non-streamed requests): with 50 streams the
+    // relay's code was still being compiled while it was measured.
     for (const target of Object.values(targets)) {
-      await latencies(target.url, target.headers, chatBody, 50); // warm-up
-      await latencies(target.url, target.headers, streamBody, 50, true);
+      await latencies(target.url, target.headers, chatBody, 500);
+      await latencies(target.url, target.headers, streamBody, 1_000, true);
     }
     let sequentialCpu = 0;
     const blocks = 8;
