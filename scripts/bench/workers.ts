@@ -212,7 +212,7 @@ const json = { "content-type": "application/json" };
 // Warm-up, both ways: 50 requests left the path's code half-compiled (3.4 ms added at p50); after 1,000–2,000 each
 // way it measured 1.0–1.4 ms (2026-11-22), the steady state a serving gateway and worker run in.
 await latencies(`${gatewayUrl}/v1/chat/completions`, auth, streamBody, TTFT_WARMUP, true);
-await latencies(`${upstreamUrl}/chat/completions`, { "content-type": "application/json" }, streamBody, TTFT_WARMUP, true);
+await latencies(`${upstreamUrl}/chat/completions`, json, streamBody, TTFT_WARMUP, true);
 // 400 each way, in blocks of 50 by turns, so that other work on the machine weighs on both alike.
 const ttftVia: number[] = [];
 const ttftDirect: number[] = [];
