@@ -24,11 +24,13 @@ const STORE = (process.env.BENCH_STORE ?? "postgres") as "postgres" | "pglite";
 const TOKENS = 512;
 const RUNS = 15;
 /**
- * Runs of each kind before the measured ones. Both sides keep getting faster over their first ~8 runs of 512 tokens
- * (V8 optimizing node-llama-cpp's per-token JavaScript and the relay's code; measured 2026-11-22), and the worker
- * process only warms up through relayed runs: with one warm-up run the ratio read 81 %, with 8 runs 86–92 %.
+ * Runs of each kind before the measured ones. Both sides keep getting faster over their first runs (V8 optimizing
+ * node-llama-cpp's per-token JavaScript, and the gateway's and worker's per-frame code, which runs only ~125 times a
+ * second per stream), and the worker and the gateway only warm up through relayed runs. Measured by turns
+ * (2026-11-22): the ratio read 79–83 % after 1–8 runs of warm-up and 90 % after 40, the steady state of a gateway
+ * that relays streams all day.
  */
-const WARMUP = 8;
+const WARMUP = 30;
 /** Sequential streamed chats each way before the time to first token is measured. */
 const TTFT_WARMUP = 2_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
